@@ -1,0 +1,65 @@
+"""Run real nbgrader commands in a course directory and read its gradebook."""
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.stderr_noise import KERNEL_ENV
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message carries the end of its log."""
+
+
+def assignments(course_root):
+    """Assignment names: folders of ``source/`` that hold at least one notebook, sorted."""
+    source = Path(course_root) / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def run_nbgrader(course_root, *args, log_path=None, timeout=None):
+    """Run ``nbgrader ARGS`` with ``course_root`` as working directory; returns its log text."""
+    env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course_root, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+    )
+    if log_path is not None:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(log_path).write_text(result.stdout)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-25:])
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{tail}")
+    return result.stdout
+
+
+def generate(course_root, assignment):
+    """Write ``release/`` and ``solutions/`` of one assignment from ``source/``."""
+    run_nbgrader(course_root, "generate_assignment", assignment, "--force")
+    run_nbgrader(course_root, "generate_solution", assignment, "--force")
+
+
+@dataclass(frozen=True)
+class CellGrade:
+    """The grade of one graded cell of a submitted notebook."""
+
+    notebook: str
+    name: str
+    cell_type: str  # "code" (autograded test) or "markdown" (written answer)
+    auto_score: float | None
+    max_score: float
+
+
+def read_grades(course_root, assignment, student):
+    """Every graded cell of one student's autograded submission, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    db_url = f"sqlite:///{Path(course_root) / 'gradebook.db'}"
+    with Gradebook(db_url) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return [
+            CellGrade(notebook.name, grade.name, grade.cell_type, grade.auto_score, float(grade.max_score))
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+        ]

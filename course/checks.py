@@ -1,0 +1,49 @@
+"""Assertions for the notebooks' test cells, with messages that teach.
+
+Each check converts tensors to NumPy first, compares against an independent
+reference and, on failure, raises AssertionError whose message starts with the
+likely misconception passed in by the test.
+"""
+import numpy as np
+
+
+def to_numpy(value):
+    """A NumPy array from a tensor, array, list or number."""
+    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+
+
+def assert_shape(value, shape, hint=""):
+    """The value has exactly ``shape``."""
+    actual = to_numpy(value).shape
+    assert actual == tuple(shape), f"{hint}\nshape is {actual}, expected {tuple(shape)}".strip()
+
+
+def assert_close(actual, expected, hint="", rtol=1e-5, atol=1e-6):
+    """Same shape and values within ``rtol``/``atol`` of the reference."""
+    actual, expected = to_numpy(actual), to_numpy(expected)
+    assert_shape(actual, expected.shape, hint)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=hint)
+
+
+def assert_finite(value, hint=""):
+    """No NaN or infinity anywhere."""
+    value = to_numpy(value)
+    bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
+    assert bad == 0, f"{hint}\n{bad} of {np.size(value)} values are NaN or infinite".strip()
+
+
+def assert_float32(value, hint="return float32 (cast inputs with tf.cast(x, tf.float32))"):
+    """The value's dtype is float32."""
+    dtype = to_numpy(value).dtype
+    assert dtype == np.float32, f"{hint}\ndtype is {dtype}".strip()
+
+
+def assert_within_sigmas(estimate, expected, std_error, sigmas=5.0, hint=""):
+    """A Monte Carlo ``estimate`` lies within ``sigmas`` standard errors of ``expected``."""
+    estimate, expected = to_numpy(estimate), to_numpy(expected)
+    limit = sigmas * np.asarray(std_error)
+    gap = np.abs(estimate - expected)
+    assert np.all(gap <= limit), (
+        f"{hint}\nestimate {estimate} is {np.max(gap / limit) * sigmas:.1f} standard errors "
+        f"from {expected} (allowed: {sigmas})"
+    ).strip()

@@ -1,0 +1,29 @@
+"""nbgrader configuration of the course. Run nbgrader from the repository root (the course root)."""
+import os
+
+from autograder.stderr_noise import KERNEL_ENV, PATTERN
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "vi-vae"
+c.CourseDirectory.solution_directory = "solutions"
+
+# Solutions are written without outputs (deterministic, small, checked for drift)
+# and without hidden tests (so they can be handed to students).
+c.GenerateSolution.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ClearHiddenTests",
+]
+
+# Kernels started by nbgrader inherit this process's environment.
+for name, value in KERNEL_ENV.items():
+    os.environ.setdefault(name, value)
+
+# TensorFlow's own stderr lines must never zero a correct answer.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = PATTERN
+
+c.Execute.timeout = 300  # seconds per cell; notebooks shrink heavy cells under nbgrader

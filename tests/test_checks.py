@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from course import checks
+
+
+def test_assert_close_passes_on_tensors_and_names_the_misconception_on_failure():
+    checks.assert_close(tf.constant([1.0, 2.0]), np.array([1.0, 2.0]))
+    with pytest.raises(AssertionError, match="sum over pixels"):
+        checks.assert_close(tf.constant([1.0]), [2.0], "sum over pixels")
+
+
+def test_assert_close_checks_the_shape_first():
+    with pytest.raises(AssertionError, match=r"shape is \(2, 1\), expected \(2,\)"):
+        checks.assert_close(np.zeros((2, 1)), np.zeros(2), "keep the batch axis")
+
+
+def test_assert_finite_counts_the_bad_values():
+    checks.assert_finite([1.0, -3.0])
+    with pytest.raises(AssertionError, match="2 of 3 values"):
+        checks.assert_finite([np.nan, np.inf, 0.0], "use logits")
+
+
+def test_assert_float32():
+    checks.assert_float32(tf.zeros(2))
+    with pytest.raises(AssertionError, match="float64"):
+        checks.assert_float32(np.zeros(2))
+
+
+def test_assert_within_sigmas_uses_the_standard_error():
+    checks.assert_within_sigmas(0.31, 0.30, std_error=0.01)
+    with pytest.raises(AssertionError, match="standard errors"):
+        checks.assert_within_sigmas(0.40, 0.30, std_error=0.01, hint="u < p")

@@ -1,0 +1,144 @@
+"""The real nbgrader pipeline on every assignment in source/."""
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import build
+from autograder.nbgrader_cli import assignments, generate, read_grades, run_nbgrader
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = assignments(ROOT)
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+
+
+def _notebooks(folder):
+    return sorted((ROOT / folder).glob("*/*.ipynb"))
+
+
+def _graded(cell, key):
+    return cell.metadata.get("nbgrader", {}).get(key, False)
+
+
+def test_there_are_assignments():
+    assert ASSIGNMENTS and ASSIGNMENTS[0] == "01_elbo"
+
+
+def test_release_and_solutions_are_exactly_what_source_generates(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "source", tmp_path / "source")
+    for assignment in ASSIGNMENTS:
+        generate(tmp_path, assignment)
+    for folder in ("release", "solutions"):
+        fresh = {p.relative_to(tmp_path / folder): p.read_bytes() for p in (tmp_path / folder).rglob("*") if p.is_file()}
+        committed = {p.relative_to(ROOT / folder): p.read_bytes() for p in (ROOT / folder).rglob("*") if p.is_file()}
+        assert sorted(fresh) == sorted(committed), f"{folder}/ has other files than source/ generates: run `make release`"
+        stale = [str(path) for path in fresh if fresh[path] != committed[path]]
+        assert not stale, f"{folder}/ drifted from source/ in {stale}: run `make release` and commit"
+
+
+@pytest.mark.parametrize("path", _notebooks("source"), ids=lambda p: p.parent.name)
+def test_hidden_tests_never_reach_the_release_or_the_solutions(path):
+    sources = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    hidden_lines = {line.strip() for block in HIDDEN.findall(sources) for line in block.splitlines()}
+    hidden_lines = {line for line in hidden_lines if len(line) > 20}
+    assert hidden_lines, "the source notebook should have hidden tests"
+    for folder in ("release", "solutions"):
+        generated = nbformat.read(ROOT / folder / path.parent.name / path.name, as_version=4)
+        text = "\n".join(cell.source for cell in generated.cells)
+        assert "HIDDEN TESTS" not in text
+        leaked = [line for line in hidden_lines if line in text]
+        assert not leaked, f"hidden test lines leaked into {folder}/: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("path", _notebooks("source"), ids=lambda p: p.parent.name)
+def test_source_notebooks_follow_the_course_anatomy(path):
+    notebook = nbformat.read(path, as_version=4)
+    cells = notebook.cells
+    grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c.metadata]
+    assert len(grade_ids) == len(set(grade_ids)), "grade ids must be unique"
+    setup = next(c for c in cells if c.cell_type == "code")
+    assert "from course import" in setup.source and "runtime.setup(" in setup.source, "first code cell: the setup"
+    assert "Learning objectives" in "".join(c.source for c in cells[:3] if c.cell_type == "markdown")
+    tests = [c for c in cells if c.cell_type == "code" and _graded(c, "grade")]
+    answers = [c for c in cells if c.cell_type == "code" and _graded(c, "solution")]
+    written = [c for c in cells if c.cell_type == "markdown" and _graded(c, "solution")]
+    assert tests and answers and written
+    for cell in answers:
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.metadata.nbgrader.grade_id
+    for cell in tests:
+        name = cell.metadata.nbgrader.grade_id
+        visible = HIDDEN.sub("", cell.source)
+        assert "### BEGIN HIDDEN TESTS" in cell.source, f"{name}: add hidden tests"
+        assert re.search(r"assert|checks\.", visible), f"{name}: give the student visible checks too"
+        assert cell.metadata.nbgrader.points > 0
+
+
+@pytest.fixture(scope="module")
+def selfcheck(tmp_path_factory):
+    """A scratch course where each solution and each blank release was autograded by nbgrader."""
+    scratch = tmp_path_factory.mktemp("course")
+    build.prepare_scratch_course(ROOT, scratch)
+    logs = scratch / "logs"
+    return {
+        (assignment, student): build.check_submission(scratch, assignment, student, logs)
+        for assignment in ASSIGNMENTS
+        for student, _ in build.CHECKS
+    }
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_executes_cleanly_and_scores_full_marks(selfcheck, assignment):
+    check = selfcheck[(assignment, "solution")]
+    assert check.auto_max > 0
+    assert check.problems == [] and check.auto_score == check.auto_max
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_blank_release_is_graded_to_the_end_and_scores_zero(selfcheck, assignment):
+    check = selfcheck[(assignment, "release")]
+    assert check.problems == [] and check.auto_max > 0 and check.auto_score == 0
+
+
+NOISE_NOTEBOOK = r'''
+import sys, warnings
+def answer():
+    return 42
+'''
+TF_NOISE = (
+    "W0000 00:00:1795237901.680076    2162 local_rendezvous.cc:405] Local rendezvous is aborting\n"
+)
+
+
+def _noise_course(root):
+    """A one-notebook course whose correct answer is followed by tests that write to stderr."""
+    cells = [
+        nbformat.v4.new_code_cell(NOISE_NOTEBOOK, metadata={"nbgrader": {
+            "grade": False, "solution": True, "locked": False, "grade_id": "answer", "schema_version": 3}}),
+    ]
+    tests = {
+        "tf_log_line": f"sys.stderr.write({TF_NOISE!r})\nassert answer() == 42",
+        "keras_warning": ("warnings.warn_explicit('Do not pass an input_shape', UserWarning, "
+                          "'/venv/lib/python3.11/site-packages/keras/src/layers/core/dense.py', 93)\n"
+                          "assert answer() == 42"),
+        "student_stderr": "print('my own debugging', file=sys.stderr)\nassert answer() == 42",
+    }
+    for name, source in tests.items():
+        cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+            "grade": True, "solution": False, "locked": True, "grade_id": name, "points": 1, "schema_version": 3}}))
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    (root / "source" / "noise").mkdir(parents=True)
+    nbformat.write(notebook, root / "source" / "noise" / "noise.ipynb")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+
+
+def test_tensorflow_noise_on_stderr_cannot_zero_a_correct_answer(tmp_path):
+    _noise_course(tmp_path)
+    run_nbgrader(tmp_path, "generate_assignment", "noise", "--force")
+    shutil.copytree(tmp_path / "source" / "noise", tmp_path / "submitted" / "alice" / "noise")
+    run_nbgrader(tmp_path, "autograde", "noise", "--force")
+    scores = {g.name: g.auto_score for g in read_grades(tmp_path, "noise", "alice") if g.cell_type == "code"}
+    assert scores == {"tf_log_line": 1.0, "keras_warning": 1.0, "student_stderr": 0.0}

@@ -1,0 +1,49 @@
+import numpy as np
+import scipy.stats
+
+from course import widgets
+
+
+def _model():
+    rng = np.random.default_rng(0)
+    w, b = rng.normal(size=5) * 0.8, rng.normal(size=5)
+    x = b + 0.7 * w + 0.3 * rng.normal(size=5)
+    return x, w, b, 0.3
+
+
+def _posterior(x, w, b, s):
+    precision = 1 + w @ w / s**2
+    return (w @ (x - b) / s**2) / precision, 1 / np.sqrt(precision)
+
+
+def test_explorer_evidence_matches_the_closed_form():
+    x, w, b, s = _model()
+    explorer = widgets.ElboExplorer(x, w, b, s)
+    exact = scipy.stats.multivariate_normal(b, s**2 * np.eye(5) + np.outer(w, w)).logpdf(x)
+    np.testing.assert_allclose(explorer.log_evidence, exact, atol=1e-6)
+    mean, std = _posterior(x, w, b, s)
+    np.testing.assert_allclose([explorer.posterior_mean, explorer.posterior_std], [mean, std], atol=1e-5)
+
+
+def test_elbo_is_a_bound_that_is_tight_at_the_posterior():
+    x, w, b, s = _model()
+    explorer = widgets.ElboExplorer(x, w, b, s)
+    mean, std = _posterior(x, w, b, s)
+    np.testing.assert_allclose(explorer.elbo(mean, std), explorer.log_evidence, atol=1e-6)
+    for q_mean, q_std in [(0.0, 1.0), (mean + 0.3, std), (mean, 2 * std)]:
+        gap = explorer.log_evidence - explorer.elbo(q_mean, q_std)
+        kl = np.log(std / q_std) + (q_std**2 + (q_mean - mean) ** 2) / (2 * std**2) - 0.5
+        np.testing.assert_allclose(gap, kl, rtol=1e-4, atol=1e-6)
+
+
+def test_moving_a_slider_updates_the_readout_and_the_picture():
+    x, w, b, s = _model()
+    explorer = widgets.ElboExplorer(x, w, b, s)
+    before = explorer.readout.value
+    explorer.q_mean.value = 1.5
+    after = explorer.readout.value
+    assert before != after and f"{explorer.elbo(1.5, explorer.q_std.value):.3f}" in after
+    fig = explorer.figure(1.5, 0.2)
+    q_line = fig.axes[1].lines[0]
+    assert abs(q_line.get_xdata()[np.argmax(q_line.get_ydata())] - 1.5) < 0.01
+    assert len(fig.axes[0].collections) == 1  # the shaded evidence
