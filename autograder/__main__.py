@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from autograder import build
+from autograder.nbgrader_cli import NbgraderError
 
 
 def main(argv=None):
@@ -16,10 +17,14 @@ def main(argv=None):
     build_parser.add_argument("--no-regenerate", action="store_true", help="check the committed release/ and solutions/ as they are")
     commands.add_parser("generate", help="regenerate release/ and solutions/ from source/")
     args = parser.parse_args(argv)
-    if args.command == "generate":
-        build.regenerate()
-        return 0
-    return 0 if build.build(regenerate_first=not args.no_regenerate) else 1
+    try:
+        if args.command == "generate":
+            build.regenerate()
+            return 0
+        return 0 if build.build(regenerate_first=not args.no_regenerate) else 1
+    except NbgraderError as error:
+        print(f"course build FAILED: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

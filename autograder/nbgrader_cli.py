@@ -20,7 +20,9 @@ def assignments(course_root):
 
 def run_nbgrader(course_root, *args, log_path=None, timeout=None):
     """Run ``nbgrader ARGS`` with ``course_root`` as working directory; returns its log text."""
-    env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg"}
+    # nbgrader runs the `alembic` script of its environment: put that environment's bin/ first.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg", "PATH": path}
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args], cwd=course_root, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
