@@ -47,3 +47,22 @@ def test_moving_a_slider_updates_the_readout_and_the_picture():
     q_line = fig.axes[1].lines[0]
     assert abs(q_line.get_xdata()[np.argmax(q_line.get_ydata())] - 1.5) < 0.01
     assert len(fig.axes[0].collections) == 1  # the shaded evidence
+
+
+def test_class_explorer_shows_the_class_image_and_its_samples():
+    rng = np.random.default_rng(1)
+    probs = rng.random((5, 16))
+    explorer = widgets.ClassExplorer(probs, np.full(5, 0.2), num_samples=3)
+    explorer.k.value = 2
+    assert "p(z = 2) = <b>0.200</b>" in explorer.readout.value
+    fig = explorer.figure(4)
+    shown = [ax.images[0].get_array() for ax in fig.axes if ax.images]
+    assert len(shown) == 4
+    np.testing.assert_allclose(shown[0], probs[4].reshape(4, 4))
+    assert all(set(np.unique(sample)) <= {0.0, 1.0} for sample in shown[1:])
+
+
+def test_class_explorer_samples_follow_the_class_probabilities():
+    probs = np.array([[0.0, 1.0, 0.5, 0.5], [1.0, 0.0, 0.1, 0.9]])
+    explorer = widgets.ClassExplorer(probs, [0.5, 0.5])
+    np.testing.assert_allclose(explorer.samples(1, 20_000).mean(axis=0), probs[1], atol=0.015)
