@@ -134,3 +134,130 @@ class ClassExplorer(_Explorer):
         titles = ["p(x | z=k)"] + [f"sample {i + 1}" for i in range(self.num_samples)]
         return image_grid(np.vstack([probs[None], samples]), ncols=self.num_samples + 1, titles=titles,
                           title=f"class k = {k}")
+
+
+class LatentExplorer(_Explorer):
+    """Two sliders for a 2-D latent point z: the encoded test digits with z marked, and p(x | z).
+
+    ``decode`` maps z, an array of shape (2,), to the 784 pixel probabilities of p(x | z);
+    ``codes`` (N, 2) and ``labels`` (N,) are the encoded digits drawn as a scatter plot.
+    """
+
+    def __init__(self, decode, codes, labels):
+        self.decode = decode
+        self.codes = np.asarray(codes, dtype=np.float32)
+        self.labels = np.asarray(labels)
+        limit = float(np.ceil(max(3.0, np.abs(self.codes).max())))
+        self.z = [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description=f"z[{i}]",
+                                      continuous_update=False) for i in range(2)]
+        self._build(self.z)
+
+    def values(self):
+        return self.z[0].value, self.z[1].value
+
+    def describe(self, z0, z1):
+        return f"z = (<b>{z0:.2f}</b>, <b>{z1:.2f}</b>)"
+
+    def figure(self, z0, z1):
+        """The codes with z marked (left) and the decoded image p(x | z) (right)."""
+        fig, (ax_codes, ax_image) = plt.subplots(1, 2, figsize=(9, 4), gridspec_kw={"width_ratios": [4, 3]})
+        ax_codes.scatter(self.codes[:, 0], self.codes[:, 1], c=self.labels, cmap="tab10", s=4)
+        ax_codes.plot([z0], [z1], "kx", markersize=14, markeredgewidth=3)
+        ax_codes.set_xlabel("z[0]")
+        ax_codes.set_ylabel("z[1]")
+        ax_codes.set_title("encoded test digits")
+        image = np.asarray(self.decode(np.array([z0, z1], dtype=np.float32))).reshape(28, 28)
+        ax_image.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+        ax_image.set_axis_off()
+        ax_image.set_title("p(x | z)")
+        fig.tight_layout()
+        return fig
+
+
+class PosteriorExplorer(_Explorer):
+    """Pick a test digit (and whether to keep only its top half): the true posterior p(z | x)
+    on a grid, the encoder's q(z | x), and a Gaussian fitted to the posterior by stochastic VI.
+
+    ``encoder`` and ``decoder`` are a 2-D VAE's networks (e.g. ``course.vae.load_pretrained(2)``).
+    """
+
+    def __init__(self, encoder, decoder, images, labels, lim=4.0, delta=0.1, svi_steps=150, seed=0):
+        import tensorflow as tf
+
+        self._tf = tf
+        self.encoder, self.decoder = encoder, decoder
+        self.images = np.asarray(images, dtype=np.float32)
+        self.labels = np.asarray(labels)
+        self.axis = np.arange(-lim, lim + delta / 2, delta, dtype=np.float32)
+        z0, z1 = np.meshgrid(self.axis, self.axis, indexing="ij")
+        self.grid = np.stack([z0.ravel(), z1.ravel()], axis=1)
+        self.grid_logits = decoder(self.grid)
+        self.svi_steps = svi_steps
+        self.seed = seed
+        self.index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="test digit",
+                                       continuous_update=False)
+        self.top_only = widgets.Checkbox(value=False, description="top half only")
+        self._build([self.index, self.top_only])
+
+    def log_posterior(self, index, top_only):
+        """log p(z | x) on the grid, (G, G), with only the top 392 pixels when ``top_only``."""
+        from course.distributions import log_bernoulli, log_normal_diag
+
+        pixels = 392 if top_only else 784
+        x = self.images[index, :pixels]
+        log_joint = log_bernoulli(x, self.grid_logits[:, :pixels]) + log_normal_diag(self.grid, 0.0, 0.0)
+        log_joint = log_joint.numpy().astype(np.float64)
+        return (log_joint - logsumexp(log_joint)).reshape(len(self.axis), len(self.axis))
+
+    def svi_fit(self, index, top_only, num_samples=32, learning_rate=0.05):
+        """(mu, log_var) of a Gaussian q(z) fitted by maximising the ELBO with reparameterized samples."""
+        from course.distributions import kl_normal_diag_std, log_bernoulli
+
+        tf = self._tf
+        pixels = 392 if top_only else 784
+        x = tf.constant(self.images[index, :pixels])
+        mu, log_var = tf.Variable(tf.zeros(2)), tf.Variable(tf.zeros(2))
+        optimizer = tf.keras.optimizers.Adam(learning_rate)
+        generator = tf.random.Generator.from_seed(self.seed)
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                z = mu + tf.exp(0.5 * log_var) * generator.normal((num_samples, 2))
+                loss = kl_normal_diag_std(mu, log_var) - tf.reduce_mean(log_bernoulli(x, self.decoder(z)[:, :pixels]))
+            optimizer.apply_gradients(zip(tape.gradient(loss, [mu, log_var]), [mu, log_var]))
+
+        for _ in range(self.svi_steps):
+            step()
+        return mu.numpy(), log_var.numpy()
+
+    def values(self):
+        return self.index.value, self.top_only.value
+
+    def describe(self, index, top_only):
+        return f"test digit {index} (label {self.labels[index]}){', top half only' if top_only else ''}"
+
+    def figure(self, index, top_only):
+        """The (half) digit, and contours of p(z | x), q(z | x) and the SVI fit."""
+        fig, (ax_image, ax) = plt.subplots(1, 2, figsize=(9, 4), gridspec_kw={"width_ratios": [1, 3]})
+        image = self.images[index].reshape(28, 28).copy()
+        if top_only:
+            image[14:] = 0.5
+        ax_image.imshow(image, cmap="gray", vmin=0, vmax=1)
+        ax_image.set_axis_off()
+        posterior = np.exp(self.log_posterior(index, top_only))
+        ax.contourf(self.axis, self.axis, posterior.T, levels=12, cmap="Greys")
+        q_mu, q_log_var = (v.numpy()[0] for v in self.encoder(self.images[index:index + 1]))
+        svi_mu, svi_log_var = self.svi_fit(index, top_only)
+        z0, z1 = np.meshgrid(self.axis, self.axis, indexing="ij")
+        for (mu, log_var), color, name in [((q_mu, q_log_var), "tab:blue", "q(z|x) (encoder, full digit)"),
+                                           ((svi_mu, svi_log_var), "tab:red", "SVI fit")]:
+            density = norm.pdf(z0, mu[0], np.exp(0.5 * log_var[0])) * norm.pdf(z1, mu[1], np.exp(0.5 * log_var[1]))
+            ax.contour(self.axis, self.axis, density.T, levels=4, colors=color)
+            ax.plot([], [], color=color, label=name)
+        ax.set_xlabel("z[0]")
+        ax.set_ylabel("z[1]")
+        ax.set_title("p(z | x) (grey) against Gaussian approximations")
+        ax.legend(loc="upper right", fontsize=8)
+        fig.tight_layout()
+        return fig

@@ -66,3 +66,38 @@ def test_class_explorer_samples_follow_the_class_probabilities():
     probs = np.array([[0.0, 1.0, 0.5, 0.5], [1.0, 0.0, 0.1, 0.9]])
     explorer = widgets.ClassExplorer(probs, [0.5, 0.5])
     np.testing.assert_allclose(explorer.samples(1, 20_000).mean(axis=0), probs[1], atol=0.015)
+
+
+def test_latent_explorer_decodes_the_slider_position():
+    seen = []
+
+    def decode(z):
+        seen.append(z.copy())
+        return np.full(784, min(1.0, abs(float(z[0]))))
+
+    codes = np.random.default_rng(0).normal(size=(50, 2))
+    explorer = widgets.LatentExplorer(decode, codes, np.arange(50) % 10)
+    explorer.z[0].value = 0.5
+    np.testing.assert_allclose(seen[-1], [0.5, 0.0])
+    assert "0.50" in explorer.readout.value
+    fig = explorer.figure(1.0, -1.0)
+    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), np.ones((28, 28)))
+    marker = fig.axes[0].lines[0]
+    assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (1.0, -1.0)
+
+
+def test_posterior_explorer_normalises_the_grid_posterior_and_fits_svi():
+    from course import vae
+
+    encoder, decoder = vae.load_pretrained(2)
+    images = (np.random.default_rng(0).random((3, 784)) < 0.1).astype(np.float32)
+    explorer = widgets.PosteriorExplorer(encoder, decoder, images, np.arange(3), svi_steps=100)
+    log_post = explorer.log_posterior(1, top_only=True)
+    assert log_post.shape == (81, 81)
+    np.testing.assert_allclose(np.exp(log_post).sum(), 1.0, rtol=1e-6)
+    mu, log_var = explorer.svi_fit(1, top_only=False)
+    post = np.exp(explorer.log_posterior(1, top_only=False))
+    z0, _ = np.meshgrid(explorer.axis, explorer.axis, indexing="ij")
+    assert abs(mu[0] - np.sum(post * z0)) < 0.5  # SVI lands where the true posterior is
+    explorer.top_only.value = True
+    assert "top half only" in explorer.readout.value
