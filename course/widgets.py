@@ -231,6 +231,13 @@ class PosteriorExplorer(_Explorer):
             step()
         return mu.numpy(), log_var.numpy()
 
+    def _box(self, posterior):
+        """Corners of the posterior mean +- 4 standard deviations, from the grid."""
+        z0, z1 = np.meshgrid(self.axis, self.axis, indexing="ij")
+        mean = np.array([np.sum(posterior * z0), np.sum(posterior * z1)])
+        std = np.sqrt(np.array([np.sum(posterior * (z0 - mean[0]) ** 2), np.sum(posterior * (z1 - mean[1]) ** 2)]))
+        return mean - 4 * std - 0.1, mean + 4 * std + 0.1
+
     def values(self):
         return self.index.value, self.top_only.value
 
@@ -246,15 +253,23 @@ class PosteriorExplorer(_Explorer):
         ax_image.imshow(image, cmap="gray", vmin=0, vmax=1)
         ax_image.set_axis_off()
         posterior = np.exp(self.log_posterior(index, top_only))
-        ax.contourf(self.axis, self.axis, posterior.T, levels=12, cmap="Greys")
+        ax.contourf(self.axis, self.axis, posterior.T / posterior.max(), levels=np.linspace(0.02, 1, 12),
+                    cmap="Greys", extend="max")
         q_mu, q_log_var = (v.numpy()[0] for v in self.encoder(self.images[index:index + 1]))
         svi_mu, svi_log_var = self.svi_fit(index, top_only)
         z0, z1 = np.meshgrid(self.axis, self.axis, indexing="ij")
+        box = [self._box(posterior)]
         for (mu, log_var), color, name in [((q_mu, q_log_var), "tab:blue", "q(z|x) (encoder, full digit)"),
                                            ((svi_mu, svi_log_var), "tab:red", "SVI fit")]:
-            density = norm.pdf(z0, mu[0], np.exp(0.5 * log_var[0])) * norm.pdf(z1, mu[1], np.exp(0.5 * log_var[1]))
-            ax.contour(self.axis, self.axis, density.T, levels=4, colors=color)
+            std = np.exp(0.5 * log_var)
+            density = norm.pdf(z0, mu[0], std[0]) * norm.pdf(z1, mu[1], std[1])
+            ax.contour(self.axis, self.axis, density.T, levels=density.max() * np.array([0.1, 0.3, 0.6, 0.9]), colors=color)
             ax.plot([], [], color=color, label=name)
+            box.append((mu - 3 * std, mu + 3 * std))
+        lo, hi = np.min([b[0] for b in box], axis=0), np.max([b[1] for b in box], axis=0)
+        centre, half = (lo + hi) / 2, max(np.max(hi - lo) / 2, 0.5)
+        ax.set_xlim(centre[0] - half, centre[0] + half)
+        ax.set_ylim(centre[1] - half, centre[1] + half)
         ax.set_xlabel("z[0]")
         ax.set_ylabel("z[1]")
         ax.set_title("p(z | x) (grey) against Gaussian approximations")
