@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course.runtime import env_flag
+
 BUNDLED_MNIST = Path(__file__).parent / "_data" / "mnist_subset.npz"
 IMAGE_SHAPE = (28, 28)
 NUM_PIXELS = 28 * 28
@@ -81,7 +83,7 @@ def _load_raw():
                 "point it at a folder holding a Keras-layout mnist.npz, or unset it."
             )
         return (*_read_npz(path), f"full MNIST from {path}")
-    if os.environ.get("COURSE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no"):
+    if env_flag("COURSE_OFFLINE"):
         return _bundled("COURSE_OFFLINE is set")
     try:
         return (*_keras_download(), "full MNIST from the Keras download")

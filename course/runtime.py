@@ -38,17 +38,23 @@ with stderr_silenced():
     tf.config.list_physical_devices("GPU")  # the CUDA probe logs once, here
 
 
+def env_flag(name):
+    """An on/off environment variable: None when unset or empty, else False for 0/false/no/off, True otherwise."""
+    value = os.environ.get(name, "").strip().lower()
+    return None if not value else value not in _FALSE
+
+
 def fast_mode():
     """True when heavy cells should shrink: under nbgrader, or ``COURSE_FAST=1``."""
-    override = os.environ.get("COURSE_FAST", "").strip().lower()
-    if override:
-        return override not in _FALSE
+    override = env_flag("COURSE_FAST")
+    if override is not None:
+        return override
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
 def mode_name():
     """A short label for the current mode, for the setup line of a notebook."""
-    if os.environ.get("COURSE_FAST", "").strip():
+    if env_flag("COURSE_FAST") is not None:
         return "fast (COURSE_FAST)" if fast_mode() else "full (COURSE_FAST=0)"
     if os.environ.get("NBGRADER_EXECUTION"):
         return f"fast (nbgrader {os.environ['NBGRADER_EXECUTION']})"

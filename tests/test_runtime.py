@@ -63,3 +63,13 @@ def test_stderr_silenced_restores_file_descriptor_2():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stderr == "visible\n"
+
+
+@pytest.mark.parametrize("value, expected", [(None, None), ("", None), ("1", True), ("yes", True),
+                                             ("0", False), ("False", False), ("off", False)])
+def test_env_flag(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("COURSE_SOME_FLAG", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_SOME_FLAG", value)
+    assert runtime.env_flag("COURSE_SOME_FLAG") is expected
