@@ -52,6 +52,12 @@ def binarize_dynamic(x, rng):
     return (rng.random(x.shape, dtype=np.float32) < x).astype(np.float32)
 
 
+def mean_image_logits(x, eps=1e-3):
+    """Logits of the mean image of ``x`` (N, D), clipped to [eps, 1 - eps]: a model's "average digit"."""
+    mean = np.clip(np.asarray(x, dtype=np.float64).mean(axis=0), eps, 1 - eps)
+    return np.log(mean / (1 - mean)).astype(np.float32)
+
+
 def load_mnist(binarize="threshold", seed=0):
     """Load MNIST as a ``Mnist`` with images flattened to (N, 784) float32.
 

@@ -72,3 +72,13 @@ def density_curves(z, densities, fill=None, xlabel="z", title=None, ax=None):
         ax.set_title(title)
     ax.legend()
     return ax
+
+
+def gaussian_contours(ax, axis0, axis1, mu, log_var, color, label=None):
+    """Contours of N(mu, diag exp(log_var)) over the grid axis0 x axis1, at 10/30/60/90% of its peak."""
+    std = np.exp(0.5 * np.asarray(log_var, dtype=np.float64))
+    g0, g1 = np.meshgrid(axis0, axis1, indexing="ij")
+    log_density = -0.5 * (((g0 - mu[0]) / std[0]) ** 2 + ((g1 - mu[1]) / std[1]) ** 2)
+    ax.contour(axis0, axis1, np.exp(log_density).T, levels=[0.1, 0.3, 0.6, 0.9], colors=color)
+    if label:
+        ax.plot([], [], color=color, label=label)

@@ -1,7 +1,9 @@
 """Interactive widgets (ipywidgets) used by the notebooks.
 
-Each explorer draws with NumPy/SciPy on its own, independently of the
-student's functions, so it works in the release before any stub is filled in.
+ElboExplorer, ClassExplorer and PosteriorExplorer compute everything with the
+course's own code, independently of the student's functions, so they work in
+the release before any stub is filled in; LatentExplorer draws whatever
+decoder it is given.
 """
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -10,7 +12,7 @@ from IPython.display import display
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from course.plots import density_curves, image_grid
+from course.plots import density_curves, gaussian_contours, image_grid
 
 
 class _Explorer:
@@ -257,14 +259,11 @@ class PosteriorExplorer(_Explorer):
                     cmap="Greys", extend="max")
         q_mu, q_log_var = (v.numpy()[0] for v in self.encoder(self.images[index:index + 1]))
         svi_mu, svi_log_var = self.svi_fit(index, top_only)
-        z0, z1 = np.meshgrid(self.axis, self.axis, indexing="ij")
         box = [self._box(posterior)]
         for (mu, log_var), color, name in [((q_mu, q_log_var), "tab:blue", "q(z|x) (encoder, full digit)"),
                                            ((svi_mu, svi_log_var), "tab:red", "SVI fit")]:
+            gaussian_contours(ax, self.axis, self.axis, mu, log_var, color, label=name)
             std = np.exp(0.5 * log_var)
-            density = norm.pdf(z0, mu[0], std[0]) * norm.pdf(z1, mu[1], std[1])
-            ax.contour(self.axis, self.axis, density.T, levels=density.max() * np.array([0.1, 0.3, 0.6, 0.9]), colors=color)
-            ax.plot([], [], color=color, label=name)
             box.append((mu - 3 * std, mu + 3 * std))
         lo, hi = np.min([b[0] for b in box], axis=0), np.max([b[1] for b in box], axis=0)
         centre, half = (lo + hi) / 2, max(np.max(hi - lo) / 2, 0.5)

@@ -98,3 +98,8 @@ def test_bars_are_reproducible_by_seed():
     a, b, c = data.make_bars(10, seed=5), data.make_bars(10, seed=5), data.make_bars(10, seed=6)
     np.testing.assert_array_equal(a[0], b[0])
     assert np.any(a[0] != c[0])
+
+
+def test_mean_image_logits_are_the_clipped_logits_of_the_mean():
+    x = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]], np.float32)
+    np.testing.assert_allclose(data.mean_image_logits(x), [np.log(1e-3 / (1 - 1e-3)), np.log((1 - 1e-3) / 1e-3), 0.0], atol=1e-5)

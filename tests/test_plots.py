@@ -39,3 +39,16 @@ def test_density_curves_shades_only_the_named_density():
     z = np.linspace(-3, 3, 50)
     ax = plots.density_curves(z, {"p(x, z)": np.exp(-z**2), "q(z)": np.exp(-(z - 1) ** 2)}, fill="p(x, z)")
     assert len(ax.lines) == 2 and len(ax.collections) == 1
+
+
+def test_gaussian_contours_peak_at_the_mean():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    axis = np.linspace(-3, 3, 121)
+    plots.gaussian_contours(ax, axis, axis, [1.0, -0.5], np.log([0.25, 0.04]), "red", label="q")
+    contour = ax.collections[0] if ax.collections else None
+    assert contour is not None and ax.get_legend_handles_labels()[1] == ["q"]
+    vertices = np.concatenate([path.vertices for path in contour.get_paths() if len(path.vertices)])
+    np.testing.assert_allclose(vertices.mean(axis=0), [1.0, -0.5], atol=0.05)
+    assert np.ptp(vertices[:, 0]) > np.ptp(vertices[:, 1])  # wider along the larger variance
