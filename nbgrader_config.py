@@ -27,3 +27,34 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = PATTERN
 
 c.Execute.timeout = 300  # seconds per cell; notebooks shrink heavy cells under nbgrader
+
+# Autograding: put deleted test cells back (and survive duplicated cells), restore what a
+# notebook's code replaced before each test cell (autograder.preprocessors.GuardedExecute),
+# and cut outputs of megabytes.
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "autograder.preprocessors.ForgetDuplicateCells",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "autograder.preprocessors.LimitOutputSize",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Feedback never shows hidden tests (nbgrader's own feedback does: jupyter/nbgrader#917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback.RedactHiddenTests",
+    "autograder.feedback.AddGradingNotes",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,30 +1,112 @@
 """Command line of the instructor's tools.
 
-``python -m autograder build``     regenerate release/ and solutions/, then autograde both (make course)
-``python -m autograder generate``  regenerate release/ and solutions/ only (make release)
+Course:
+  build       regenerate release/ and solutions/, then autograde both (make course)
+  generate    regenerate release/ and solutions/ only (make release)
+
+A class (run in the course root, or give --course):
+  grade A SUBMISSIONS   import, autograde, feedback and export in one go (make grade)
+  import A SUBMISSIONS  store a folder or .zip of notebooks as submitted/<student>/A/
+  autograde A           grade what is new or changed (parallel, sandboxed, resumable)
+  feedback A            per-student HTML in feedback/<student>/A/, hidden tests never shown
+  export A              grading/A/grades.csv and a summary in the terminal
+  demo                  grade the fixture submissions in a scratch course under build/
 """
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from autograder import build
-from autograder.nbgrader_cli import NbgraderError
+from autograder import build, collect, demo, export, feedback, grading
+from autograder.nbgrader_cli import NbgraderError, scripts_path
+from autograder.sandbox import SandboxUnavailable
+
+
+def _add_grading_options(parser):
+    defaults = grading.Options()
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="notebooks graded at once")
+    parser.add_argument("--timeout", type=int, default=defaults.notebook_timeout,
+                        help="seconds allowed for a whole notebook")
+    parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout,
+                        help="seconds allowed for one cell (it is interrupted, the rest still runs)")
+    parser.add_argument("--memory-mb", type=int, default=defaults.memory_limit_mb,
+                        help="address-space limit of each kernel, MiB")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code without the sandbox (trusted notebooks only)")
+
+
+def _options(args):
+    return grading.Options(workers=args.workers, notebook_timeout=args.timeout, cell_timeout=args.cell_timeout,
+                           memory_limit_mb=args.memory_mb, sandbox=not args.no_sandbox)
+
+
+def parser():
+    """The argument parser of ``python -m autograder``."""
+    top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = top.add_subparsers(dest="command", required=True)
+    build_parser = commands.add_parser("build", help="regenerate release/ and solutions/, then autograde both")
+    build_parser.add_argument("--no-regenerate", action="store_true",
+                              help="check the committed release/ and solutions/ as they are")
+    commands.add_parser("generate", help="regenerate release/ and solutions/ from source/")
+    for name, help_text in [("grade", "import, autograde, feedback, export"), ("import", "import submissions"),
+                            ("autograde", "autograde submitted/"), ("feedback", "write feedback"),
+                            ("export", "write the grade table and print a summary")]:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("assignment", help="assignment name, a folder of source/ (e.g. 01_elbo)")
+        if name in ("grade", "import"):
+            sub.add_argument("submissions", help="folder or .zip of downloaded notebooks")
+            sub.add_argument("--pattern", default=collect.DEFAULT_PATTERN,
+                             help="regular expression for file names, with (?P<student_id>...) and "
+                                  "(?P<file_id>...) groups (default: %(default)s)")
+        if name in ("grade", "autograde"):
+            _add_grading_options(sub)
+        sub.add_argument("--course", default=".", help="course root (default: the current folder)")
+    demo_parser = commands.add_parser("demo", help="grade the fixture submissions in build/demo-course")
+    _add_grading_options(demo_parser)
+    return top
+
+
+def run_class_command(args):
+    """Run one of the class commands; returns the exit status."""
+    course = Path(args.course).resolve()
+    if not (course / "nbgrader_config.py").exists():
+        raise FileNotFoundError(f"{course} is not a course root (no nbgrader_config.py)")
+    nb_name = grading.notebook_name(course, args.assignment)
+    if args.command in ("grade", "import"):
+        report = collect.import_submissions(course, args.assignment, nb_name, args.submissions, args.pattern)
+        print("\n".join(report.lines()))
+    if args.command in ("grade", "autograde"):
+        done = grading.autograde(course, args.assignment, _options(args))
+        print(f"graded {len(done)} new or changed submission(s); "
+              f"{sum(r.status == 'failed' for r in done)} could not be graded")
+    if args.command in ("grade", "feedback"):
+        pages = feedback.generate(course, args.assignment, nb_name)
+        print(f"feedback: {pages} page(s) in {course / 'feedback'}/<student>/{args.assignment}/")
+    if args.command in ("grade", "export"):
+        path = export.write_csv(course, args.assignment, nb_name)
+        print("\n".join(export.summary(course, args.assignment, nb_name)))
+        print(f"grades: {path}")
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    build_parser = commands.add_parser("build", help="regenerate release/ and solutions/, then autograde both")
-    build_parser.add_argument("--no-regenerate", action="store_true", help="check the committed release/ and solutions/ as they are")
-    commands.add_parser("generate", help="regenerate release/ and solutions/ from source/")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
+    os.environ["PATH"] = scripts_path()
     try:
         if args.command == "generate":
             build.regenerate()
             return 0
-        return 0 if build.build(regenerate_first=not args.no_regenerate) else 1
+        if args.command == "build":
+            return 0 if build.build(regenerate_first=not args.no_regenerate) else 1
+        if args.command == "demo":
+            return demo.run(_options(args))
+        return run_class_command(args)
     except NbgraderError as error:
-        print(f"course build FAILED: {error}", file=sys.stderr)
-        return 1
+        print(f"{args.command} FAILED: {error}", file=sys.stderr)
+    except (SandboxUnavailable, FileNotFoundError, ValueError, collect.UnsafeArchive) as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""``make grade`` without submissions: grade the fixture batch in a scratch course under build/."""

@@ -1,0 +1,84 @@
+"""Grade tables: a CSV per assignment (one row per student, one column per question) and a summary."""
+
+import csv
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder import records
+from autograder.notebook_report import grade_ids
+
+BAR = "#"
+
+
+def questions(course_root, assignment, notebook_name):
+    """(grade id, max points, kind) of every graded cell, in notebook order."""
+    source = nbformat.read(Path(course_root, "source", assignment, notebook_name), as_version=4)
+    order = {name: i for i, name in enumerate(grade_ids(source))}
+    with Gradebook(f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_notebook(Path(notebook_name).stem, assignment)
+        cells = [(c.name, float(c.max_score), "test" if c.cell_type == "code" else "written")
+                 for c in notebook.grade_cells]
+    return sorted(cells, key=lambda cell: order.get(cell[0], len(order)))
+
+
+def rows(course_root, assignment, notebook_name):
+    """One dict per recorded student: status, totals, a score per question, messages."""
+    table = []
+    with Gradebook(f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}") as gradebook:
+        for student, record in sorted(records.load_all(course_root, assignment).items()):
+            scores = {}
+            try:
+                for grade in gradebook.find_submission_notebook(Path(notebook_name).stem, assignment, student).grades:
+                    scores[grade.name] = grade.score
+            except MissingEntry:
+                pass
+            table.append({"student_id": student, "status": record.status, "autograded_score": record.score,
+                          "autograded_max": record.max_score, **scores, "messages": " | ".join(record.messages)})
+    return table
+
+
+def write_csv(course_root, assignment, notebook_name):
+    """Write ``grading/<assignment>/grades.csv``; return its path."""
+    names = [name for name, _, _ in questions(course_root, assignment, notebook_name)]
+    path = records.grading_dir(course_root, assignment) / "grades.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as out:
+        writer = csv.DictWriter(out, ["student_id", "status", "autograded_score", "autograded_max", *names,
+                                     "messages"], extrasaction="ignore")
+        writer.writeheader()
+        for row in rows(course_root, assignment, notebook_name):
+            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return path
+
+
+def _histogram(values, top, bins=10):
+    counts = [0] * bins
+    for value in values:
+        counts[min(int(bins * value / top), bins - 1) if top else 0] += 1
+    width = max(counts) or 1
+    return [f"  {top * i / bins:5.1f}-{top * (i + 1) / bins:5.1f} | {BAR * round(30 * c / width):<30} {c}"
+            for i, c in enumerate(counts)]
+
+
+def summary(course_root, assignment, notebook_name):
+    """Lines for the terminal: totals, their distribution, and each question's mean and spread."""
+    table = rows(course_root, assignment, notebook_name)
+    if not table:
+        return [f"{assignment}: no graded submissions"]
+    totals = [row["autograded_score"] for row in table]
+    top = table[0]["autograded_max"]
+    failed = [row["student_id"] for row in table if row["status"] == "failed"]
+    lines = [f"{assignment}: {len(table)} submission(s); autograded mean {sum(totals) / len(totals):.2f} / {top:g}"
+             + (f"; not gradable: {', '.join(failed)}" if failed else ""), "distribution of autograded totals:"]
+    lines += _histogram(totals, top)
+    lines.append(f"  {'question':<28} {'max':>4} {'mean':>6} {'full':>5} {'part':>5} {'zero':>5} {'ungraded':>8}")
+    for name, max_score, kind in questions(course_root, assignment, notebook_name):
+        scores = [row.get(name) for row in table]
+        known = [s for s in scores if s is not None]
+        mean = f"{sum(known) / len(known):6.2f}" if known else "     -"
+        lines.append(f"  {name + (' (written)' if kind == 'written' else ''):<28} {max_score:>4g} {mean} "
+                     f"{sum(s == max_score for s in known):>5} {sum(0 < s < max_score for s in known):>5} "
+                     f"{sum(s == 0 for s in known):>5} {len(scores) - len(known):>8}")
+    return lines

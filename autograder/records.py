@@ -1,0 +1,69 @@
+"""One small JSON record per graded submission: what was graded, with which tests, and how it went.
+
+Records live in ``grading/<assignment>/records/<student>.json`` and are written
+only by the process that owns the gradebook, after the gradebook write, with
+an atomic rename; a record is the proof that a submission needs no regrading.
+"""
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Record:
+    """The outcome of grading one submission."""
+
+    student: str
+    assignment: str
+    submission_sha256: str
+    grader_key: str
+    status: str  # "graded" or "failed" (nothing could be graded; see messages)
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    messages: list = field(default_factory=list)
+
+
+def grading_dir(course_root, assignment):
+    """Folder of an assignment's records, logs and grade tables."""
+    return Path(course_root, "grading", assignment)
+
+
+def file_sha256(*paths):
+    """SHA-256 of the contents of ``paths``, in order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def _path(course_root, assignment, student):
+    return grading_dir(course_root, assignment) / "records" / f"{student}.json"
+
+
+def load(course_root, assignment, student):
+    """The stored record of a student's submission, or None."""
+    path = _path(course_root, assignment, student)
+    try:
+        return Record(**json.loads(path.read_text()))
+    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def load_all(course_root, assignment):
+    """Every stored record of an assignment, by student id."""
+    folder = grading_dir(course_root, assignment) / "records"
+    records = (load(course_root, assignment, p.stem) for p in sorted(folder.glob("*.json")))
+    return {r.student: r for r in records if r is not None}
+
+
+def save(course_root, record):
+    """Write a record atomically (a reader sees the old one or the new one, never half)."""
+    path = _path(course_root, record.assignment, record.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(record), indent=1))
+    os.replace(tmp, path)

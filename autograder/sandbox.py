@@ -1,0 +1,136 @@
+"""Run a grading kernel inside a bubblewrap sandbox.
+
+What the sandbox guarantees, for the kernel and everything it starts:
+
+* no network: a fresh network namespace with no interfaces (the kernel talks
+  to nbgrader through Unix sockets in a private runtime folder);
+* a read-only view of an allow-list only: the system (/usr, /etc, ...), the
+  Python installation and virtual environment, and the ``course`` helper
+  package; the course root, ``source/``, ``solutions/``, the gradebook, other
+  students' work and the instructor's home are not mounted at all;
+* write access to its own working copy (the notebook's folder) and to a
+  private /tmp that disappears with it;
+* no capabilities, its own process tree (it dies with its parent), a cleared
+  environment, and an address-space limit (``memory_limit_mb``).
+
+What it does not guarantee: it shares the kernel (Linux) with the grader, so
+it is no defence against kernel exploits; CPU is limited only by the time
+limits of the grading run; and code in the notebook can always tamper with the
+Python process that runs the tests (``autograder.guard`` restores the usual
+targets before each test cell, but cannot make that impossible).
+"""
+
+import argparse
+import importlib.util
+import os
+import resource
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer, Unicode
+
+KERNEL_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp/home",
+    "MPLCONFIGDIR": "/tmp/home/matplotlib",
+    "MPLBACKEND": "Agg",
+    "LANG": "C.UTF-8",
+    "COURSE_OFFLINE": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+PASSED_ENV = ("NBGRADER_EXECUTION", "COURSE_FAST", "PYTHONHASHSEED", "OMP_NUM_THREADS")
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces on this machine."""
+
+
+def bwrap_path():
+    """Path of the bubblewrap binary, or a SandboxUnavailable that says how to get it."""
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed; install it with "
+            "'apt-get install bubblewrap' (Debian/Ubuntu) or run without the sandbox "
+            "(--no-sandbox) only for trusted notebooks")
+    return path
+
+
+def readable_paths():
+    """Folders the kernel needs to read: Python, its environment and the course package."""
+    course = importlib.util.find_spec("course")
+    paths = {sys.base_prefix, sys.prefix, *course.submodule_search_locations}
+    return sorted(str(Path(p).resolve()) for p in paths)
+
+
+def bwrap_args(workdir, runtime_dir, readable=()):
+    """bubblewrap arguments that confine a command to ``workdir``."""
+    args = [bwrap_path(), "--unshare-net", "--unshare-pid", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL", "--clearenv"]
+    for path in SYSTEM_PATHS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in readable:
+        args += ["--ro-bind", path, path]
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
+             "--dir", KERNEL_ENV["HOME"], "--bind", runtime_dir, runtime_dir,
+             "--bind", workdir, workdir, "--chdir", workdir]
+    env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+    for key, value in sorted(env.items()):
+        args += ["--setenv", key, value]
+    return args
+
+
+def probe():
+    """Start a trivial sandboxed command; raise SandboxUnavailable with the reason if it fails."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run(bwrap_args(tmp, tmp) + ["true"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()}")
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts every kernel through ``python -m autograder.sandbox``."""
+
+    memory_limit_mb = Integer(6144, help="Address-space limit of the kernel, in MiB.").tag(config=True)
+    runtime_dir = Unicode(help="Folder for the kernel's connection file and sockets.").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        stem = os.path.join(self.runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}")
+        self.transport = "ipc"
+        self.ip = stem + "-ipc"
+        self.connection_file = stem + ".json"
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return [sys.executable, "-m", "autograder.sandbox", "--runtime-dir", self.runtime_dir,
+                "--memory-limit-mb", str(self.memory_limit_mb), "--", *cmd]
+
+
+def main(argv=None):
+    """Exec ``command`` in the sandbox, with the current folder as its working copy."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox")
+    parser.add_argument("--runtime-dir", required=True)
+    parser.add_argument("--memory-limit-mb", type=int, required=True)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    limit = args.memory_limit_mb * 2 ** 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    argv = bwrap_args(os.getcwd(), args.runtime_dir, readable_paths()) + command
+    os.execv(argv[0], argv)
+
+
+if __name__ == "__main__":
+    main()
