@@ -115,6 +115,9 @@ def test_outcome(cell):
             outcome["reason"] = "ran past the time limit of one cell (an endless loop?)"
         elif error.ename == "MemoryError":
             outcome["reason"] = "MemoryError: used more memory than the grader allows"
+        elif error.ename == "SystemExit":
+            in_hidden = False  # IPython reports it without a line number; sys.exit is never in a test
+            outcome["reason"] = "SystemExit: the code called sys.exit(), which stops the cell"
         elif in_hidden:
             outcome["reason"] = "a hidden check failed"
         else:

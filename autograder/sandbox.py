@@ -9,9 +9,11 @@ What the sandbox guarantees, for the kernel and everything it starts:
   package; the course root, ``source/``, ``solutions/``, the gradebook, other
   students' work and the instructor's home are not mounted at all;
 * write access to its own working copy (the notebook's folder) and to a
-  private /tmp that disappears with it;
+  private /tmp that disappears with it; every other path is read-only;
 * no capabilities, its own process tree (it dies with its parent), a cleared
-  environment, and an address-space limit (``memory_limit_mb``).
+  environment, and an address-space limit (``memory_limit_mb``). It runs in
+  the session without a terminal that jupyter_client starts it in; cells past
+  their time limit are interrupted by message, not by signal.
 
 What it does not guarantee: it shares the kernel (Linux) with the grader, so
 it is no defence against kernel exploits; CPU is limited only by the time
@@ -71,7 +73,7 @@ def readable_paths():
 def bwrap_args(workdir, runtime_dir, readable=()):
     """bubblewrap arguments that confine a command to ``workdir``."""
     args = [bwrap_path(), "--unshare-net", "--unshare-pid", "--unshare-ipc",
-            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
             "--cap-drop", "ALL", "--clearenv"]
     for path in SYSTEM_PATHS:
         if os.path.islink(path):
@@ -82,7 +84,7 @@ def bwrap_args(workdir, runtime_dir, readable=()):
         args += ["--ro-bind", path, path]
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
              "--dir", KERNEL_ENV["HOME"], "--bind", runtime_dir, runtime_dir,
-             "--bind", workdir, workdir, "--chdir", workdir]
+             "--bind", workdir, workdir, "--remount-ro", "/", "--chdir", workdir]
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
@@ -113,6 +115,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = stem + ".json"
 
     def format_kernel_cmd(self, extra_arguments=None):
+        # Interrupt by message: a SIGINT to the process group would stop bubblewrap, not the cell.
+        self.kernel_spec.interrupt_mode = "message"
         cmd = super().format_kernel_cmd(extra_arguments)
         return [sys.executable, "-m", "autograder.sandbox", "--runtime-dir", self.runtime_dir,
                 "--memory-limit-mb", str(self.memory_limit_mb), "--", *cmd]
