@@ -22,8 +22,7 @@ from autograder.nbgrader_cli import NbgraderError, scripts_path
 from autograder.sandbox import SandboxUnavailable
 
 
-def _add_grading_options(parser):
-    defaults = grading.Options()
+def _add_grading_options(parser, defaults=grading.Options()):
     parser.add_argument("--workers", type=int, default=defaults.workers, help="notebooks graded at once")
     parser.add_argument("--timeout", type=int, default=defaults.notebook_timeout,
                         help="seconds allowed for a whole notebook")
@@ -63,7 +62,7 @@ def parser():
             _add_grading_options(sub)
         sub.add_argument("--course", default=".", help="course root (default: the current folder)")
     demo_parser = commands.add_parser("demo", help="grade the fixture submissions in build/demo-course")
-    _add_grading_options(demo_parser)
+    _add_grading_options(demo_parser, demo.fixture_options())
     return top
 
 

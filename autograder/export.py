@@ -31,7 +31,7 @@ def rows(course_root, assignment, notebook_name):
             scores = {}
             try:
                 for grade in gradebook.find_submission_notebook(Path(notebook_name).stem, assignment, student).grades:
-                    scores[grade.name] = grade.score
+                    scores[grade.name] = grade.auto_score if grade.manual_score is None else grade.manual_score
             except MissingEntry:
                 pass
             table.append({"student_id": student, "status": record.status, "autograded_score": record.score,

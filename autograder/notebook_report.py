@@ -25,6 +25,14 @@ CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
 
 
+def read_quietly(text):
+    """A notebook from its text, without nbformat's warnings (e.g. duplicate cell ids, which
+    nbgrader deals with)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nbformat.reads(text, as_version=4)
+
+
 def grade_ids(notebook):
     """nbgrader grade ids of a notebook's cells, in order (repeats kept)."""
     return [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells
@@ -50,9 +58,7 @@ def check_notebook(course_root, assignment, path):
         return (f"not a valid notebook: the file is not valid JSON ({error.msg} at line {error.lineno}, "
                 f"column {error.colno}); was the download cut short or the file edited by hand?")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. duplicate cell ids, which nbgrader deals with
-            notebook = nbformat.reads(text, as_version=4)
+        notebook = read_quietly(text)
     except Exception as error:  # nbformat raises several kinds for files that are JSON but not notebooks
         return f"not a valid notebook: {str(error).splitlines()[0]}"
     ids = set(grade_ids(notebook))
@@ -156,8 +162,8 @@ def _test_sources(notebook):
 
 def describe(course_root, assignment, submitted_path, autograded_path):
     """Sentences about a graded submission: changed or missing cells, tampering, lost points."""
-    submitted = nbformat.read(submitted_path, as_version=4)
-    autograded = nbformat.read(autograded_path, as_version=4)
+    submitted = read_quietly(Path(submitted_path).read_text())
+    autograded = read_quietly(Path(autograded_path).read_text())
     messages = []
     repeated = sorted(name for name, count in Counter(grade_ids(submitted)).items() if count > 1)
     if repeated:
