@@ -6,13 +6,22 @@ STAMP := $(VENV)/.installed
 # The build and the tests use the bundled MNIST subset unless COURSE_DATA_DIR is set.
 OFFLINE := COURSE_OFFLINE=$${COURSE_OFFLINE:-1}
 
-.PHONY: help install course test release lab clean distclean
+# Grading: `make grade` grades the fixture batch in build/demo-course; give SUBMISSIONS (a folder
+# or .zip of downloaded notebooks) and ASSIGNMENT to grade a real batch in this course.
+ASSIGNMENT ?= 01_elbo
+WORKERS ?= 2
+# The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install course test release lab grade clean distclean
 
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
 	@echo "make test     - the test suite (library, notebooks, real nbgrader pipeline)"
 	@echo "make release  - regenerate release/ and solutions/ from source/ only"
 	@echo "make lab      - JupyterLab on your own copy of the student release (lab/, never overwritten)"
+	@echo "make grade    - grade a batch: make grade ASSIGNMENT=01_elbo SUBMISSIONS=downloads.zip"
+	@echo "                (without SUBMISSIONS: the fixture batch, in build/demo-course)"
 	@echo "make clean    - remove build outputs (keeps .venv); make distclean also removes .venv"
 
 $(STAMP): pyproject.toml
@@ -20,6 +29,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@command -v bwrap >/dev/null || { command -v apt-get >/dev/null \
+	  && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap >/dev/null; } \
+	  || echo "bubblewrap could not be installed: grading works only with --no-sandbox here"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,8 +49,15 @@ lab: install
 	mkdir -p lab && cp -rn release/. lab/
 	$(BIN)/jupyter lab --notebook-dir=lab
 
+grade: install
+ifdef SUBMISSIONS
+	$(BIN)/python -m autograder grade $(ASSIGNMENT) "$(SUBMISSIONS)" --workers $(WORKERS)
+else
+	$(OFFLINE) $(BIN)/python -m autograder demo --workers $(WORKERS)
+endif
+
 clean:
-	rm -rf build submitted autograded feedback gradebook.db .pytest_cache
+	rm -rf build submitted autograded feedback grading gradebook.db .pytest_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean

@@ -13,12 +13,11 @@ A class (run in the course root, or give --course):
   demo                  grade the fixture submissions in a scratch course under build/
 """
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from autograder import build, collect, demo, export, feedback, grading
-from autograder.nbgrader_cli import NbgraderError, scripts_path
+from autograder.nbgrader_cli import NbgraderError
 from autograder.sandbox import SandboxUnavailable
 
 
@@ -91,7 +90,6 @@ def run_class_command(args):
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    os.environ["PATH"] = scripts_path()
     try:
         if args.command == "generate":
             build.regenerate()

@@ -114,7 +114,7 @@ def _grade_one(course_root, template, scratch_root, assignment, student, options
     """Run nbgrader autograde for one student in a scratch course; called in a worker thread."""
     start = time.perf_counter()
     work = scratch_root / student
-    runtime_dir = Path(tempfile.mkdtemp(prefix="ag-kernel-"))  # short: socket paths are limited
+    runtime_dir = Path(tempfile.mkdtemp(prefix="ag-kernel-"))
     shutil.copytree(template, work)
     (work / "nbgrader_config.py").write_text(_scratch_config(course_root, runtime_dir, options))
     shutil.copytree(Path(course_root, "submitted", student, assignment), work / "submitted" / student / assignment)
@@ -122,6 +122,8 @@ def _grade_one(course_root, template, scratch_root, assignment, student, options
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime_dir)}
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
                "--create", "--force"]
+    if options.sandbox:
+        command = sandbox.isolate_network(command)
     if shutil.which("setpriv"):
         command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
     messages = []

@@ -18,14 +18,9 @@ def assignments(course_root):
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def scripts_path():
-    """PATH with this environment's bin/ first: nbgrader's gradebook runs its `alembic` script."""
-    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-
-
 def run_nbgrader(course_root, *args, log_path=None, timeout=None):
     """Run ``nbgrader ARGS`` with ``course_root`` as working directory; returns its log text."""
-    env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg", "PATH": scripts_path()}
+    env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg"}
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args], cwd=course_root, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,

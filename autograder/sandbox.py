@@ -2,8 +2,9 @@
 
 What the sandbox guarantees, for the kernel and everything it starts:
 
-* no network: a fresh network namespace with no interfaces (the kernel talks
-  to nbgrader through Unix sockets in a private runtime folder);
+* no network: the grading worker (nbgrader and the kernels it starts) runs in
+  a network namespace of its own whose only interface is loopback
+  (``isolate_network``), over which nbgrader talks to the kernel;
 * a read-only view of an allow-list only: the system (/usr, /etc, ...), the
   Python installation and virtual environment, and the ``course`` helper
   package; the course root, ``source/``, ``solutions/``, the gradebook, other
@@ -72,7 +73,7 @@ def readable_paths():
 
 def bwrap_args(workdir, runtime_dir, readable=()):
     """bubblewrap arguments that confine a command to ``workdir``."""
-    args = [bwrap_path(), "--unshare-net", "--unshare-pid", "--unshare-ipc",
+    args = [bwrap_path(), "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
             "--cap-drop", "ALL", "--clearenv"]
     for path in SYSTEM_PATHS:
@@ -91,28 +92,34 @@ def bwrap_args(workdir, runtime_dir, readable=()):
     return args
 
 
+def isolate_network(command):
+    """``command`` in a network namespace of its own, with loopback only (the grading worker)."""
+    return [bwrap_path(), "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", *command]
+
+
 def probe():
     """Start a trivial sandboxed command; raise SandboxUnavailable with the reason if it fails."""
     import subprocess
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(bwrap_args(tmp, tmp) + ["true"], capture_output=True, text=True)
+        result = subprocess.run(isolate_network(bwrap_args(tmp, tmp) + ["true"]), capture_output=True, text=True)
     if result.returncode != 0:
         raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()}")
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts every kernel through ``python -m autograder.sandbox``."""
+    """A kernel manager that starts every kernel through ``python -m autograder.sandbox``.
+
+    It confines the file system, processes and memory of the kernel; the network
+    is cut one level up, around the whole grading worker (``isolate_network``).
+    """
 
     memory_limit_mb = Integer(6144, help="Address-space limit of the kernel, in MiB.").tag(config=True)
     runtime_dir = Unicode(help="Folder for the kernel's connection file and sockets.").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        stem = os.path.join(self.runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}")
-        self.transport = "ipc"
-        self.ip = stem + "-ipc"
-        self.connection_file = stem + ".json"
+        self.connection_file = os.path.join(self.runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}.json")
 
     def format_kernel_cmd(self, extra_arguments=None):
         # Interrupt by message: a SIGINT to the process group would stop bubblewrap, not the cell.

@@ -1,0 +1,29 @@
+"""The command line: clear messages for wrong input, exit status 1, nothing half done."""
+import subprocess
+import sys
+
+import pytest
+
+from autograder.__main__ import main
+
+
+def test_not_a_course_root(tmp_path, capsys):
+    assert main(["export", "01_elbo", "--course", str(tmp_path)]) == 1
+    assert "is not a course root (no nbgrader_config.py)" in capsys.readouterr().err
+
+
+def test_unknown_assignment(course, capsys):
+    assert main(["autograde", "99_nothing", "--course", str(course)]) == 1
+    assert "must have exactly one notebook" in capsys.readouterr().err
+
+
+def test_missing_submissions(course, tmp_path, capsys):
+    assert main(["import", "01_elbo", str(tmp_path / "missing.zip"), "--course", str(course)]) == 1
+    assert "no submissions at" in capsys.readouterr().err
+    assert not (course / "submitted").exists()
+
+
+@pytest.mark.parametrize("command", ["grade", "import", "autograde", "feedback", "export", "demo"])
+def test_every_command_has_help(command):
+    result = subprocess.run([sys.executable, "-m", "autograder", command, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage:" in result.stdout

@@ -1,0 +1,93 @@
+"""Every fixture submission through the real pipeline, against the golden file expected.json."""
+import csv
+import html
+import json
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder import demo, records
+from autograder.notebook_report import hidden_lines
+from conftest import ASSIGNMENT, tree
+
+GOLDEN = demo.expected()
+SOURCE = nbformat.read(demo.ROOT / "source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
+HIDDEN = set().union(*(hidden_lines(cell.source) for cell in SOURCE.cells))
+
+
+@pytest.mark.parametrize("student", sorted(GOLDEN["submissions"]))
+def test_outcome_matches_golden_file(graded_class, student):
+    problems = [p for p in demo.mismatches(graded_class.course) if p.split(":")[0] == student]
+    assert not problems, problems
+
+
+def test_import_refuses_unsafe_ids_and_skips_other_files(graded_class):
+    report = graded_class.report
+    assert sorted(report.imported) == sorted(GOLDEN["submissions"])
+    for name in GOLDEN["import"]["refused"]:
+        assert any(line.startswith(name) for line in report.refused), report.refused
+    for name in GOLDEN["import"]["skipped"]:
+        assert any(line.startswith(name) for line in report.notes), report.notes
+
+
+def test_every_submission_is_recorded_and_in_the_gradebook_once(graded_class):
+    stored = records.load_all(graded_class.course, ASSIGNMENT)
+    assert sorted(stored) == sorted(GOLDEN["submissions"])
+    with Gradebook(f"sqlite:///{graded_class.course / 'gradebook.db'}") as gradebook:
+        submissions = gradebook.assignment_submissions(ASSIGNMENT)
+        students = sorted(s.student.id for s in submissions)
+        assert students == sorted(GOLDEN["submissions"])
+        for submission in submissions:
+            assert submission.code_score == stored[submission.student.id].score
+
+
+@pytest.mark.parametrize("student", sorted(GOLDEN["submissions"]))
+def test_feedback_exists_and_never_shows_hidden_tests(graded_class, student):
+    page = graded_class.course / "feedback" / student / ASSIGNMENT / "elbo.html"
+    text = html.unescape(page.read_text())
+    assert len(HIDDEN) > 50
+    leaked = [line for line in HIDDEN if line in text]
+    assert not leaked, leaked[:3]
+    for message in records.load(graded_class.course, ASSIGNMENT, student).messages:
+        assert message[:30] in text  # the autograder's notes reach the student
+
+
+def test_feedback_shows_outcomes_and_points(graded_class):
+    text = html.unescape((graded_class.course / "feedback" / "partial" / ASSIGNMENT / "elbo.html").read_text())
+    assert "Test test_logsumexp: 3 / 3 points" in text
+    assert "Test test_log_normal_diag: 0 / 2 points" in text
+    assert "hidden checks: not run" in text
+    assert "def logsumexp(a, axis=-1):" in text  # the student's own code
+    failed = (graded_class.course / "feedback" / "invalid-json" / ASSIGNMENT / "elbo.html").read_text()
+    assert "could not be graded" in failed and "not valid JSON" in failed
+
+
+def test_the_leak_attempt_really_printed_hidden_tests_before_redaction(graded_class):
+    autograded = (graded_class.course / "autograded" / "leak-hidden" / ASSIGNMENT / "elbo.ipynb").read_text()
+    assert any(json.dumps(line)[1:-1] in autograded for line in HIDDEN)
+
+
+def test_hostile_code_could_not_read_or_write_outside_its_copy(graded_class):
+    autograded = graded_class.course / "autograded"
+    assert "LEAK:" not in (autograded / "read-source" / ASSIGNMENT / "elbo.ipynb").read_text()
+    assert (autograded / "write-outside" / ASSIGNMENT / "own_scratch.txt").exists()
+    assert not [p for p in graded_class.root.rglob("ESCAPED.txt")]
+    assert tree(graded_class.root, skip=graded_class.course) == graded_class.before
+
+
+def test_grade_table_has_a_row_per_student_and_a_column_per_question(graded_class):
+    with open(graded_class.csv) as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert sorted(rows) == sorted(GOLDEN["submissions"])
+    assert float(rows["correct"]["autograded_score"]) == GOLDEN["max_score"]
+    assert rows["partial"]["test_logsumexp"] == "3.0" and rows["partial"]["test_kl_identity"] == "0.0"
+    assert rows["correct"]["q_area"] == ""  # written answers wait for a person
+    assert "not a valid notebook" in rows["invalid-json"]["messages"]
+
+
+def test_summary_gives_mean_and_distribution_per_question(graded_class):
+    text = "\n".join(graded_class.summary)
+    assert f"{len(GOLDEN['submissions'])} submission(s)" in text
+    assert "not gradable: invalid-json, kernel-crash, os-exit, other-assignment" in text
+    assert "test_logsumexp" in text and "q_area (written)" in text

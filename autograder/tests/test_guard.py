@@ -1,0 +1,30 @@
+"""The test guard matters: without it, tampering notebooks score points; with it, none."""
+import shutil
+
+from autograder import collect, demo, grading, records
+from conftest import ASSIGNMENT, needs_sandbox
+
+TAMPERING = ("patch-helpers", "patch-numpy", "ipython-hooks")
+PLAIN_NBGRADER = """
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+"""
+
+
+@needs_sandbox
+def test_tampering_scores_points_without_the_guard(course, tmp_path):
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(PLAIN_NBGRADER)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    for student in TAMPERING:
+        shutil.copy(demo.FIXTURES / "submissions" / f"{student}_elbo.ipynb", downloads)
+    collect.import_submissions(course, ASSIGNMENT, "elbo.ipynb", downloads)
+    grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
+    unguarded = {s: r.score for s, r in records.load_all(course, ASSIGNMENT).items()}
+    guarded = {s: demo.expected()["submissions"][s]["score"] for s in TAMPERING}
+    assert all(unguarded[s] > guarded[s] for s in TAMPERING), (unguarded, guarded)
