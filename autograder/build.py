@@ -4,8 +4,8 @@
 2. In a scratch course under ``build/selfcheck/``, submit each solution and
    each blank release notebook and autograde them with nbgrader, which runs
    them top to bottom in grading mode.
-3. Require full marks on every autograded test for the solutions (and no error
-   or stderr output anywhere in them) and zero on every autograded test for the
+3. Require full marks on every autograded test for the solutions (and no error,
+   no stderr output and nothing restored by the test guard anywhere in them) and zero on every autograded test for the
    release, which must still be graded to the end.
 4. Write ``build/course_report.md`` and ``.json`` (scores per assignment,
    seconds per notebook) and print a one-line summary.
@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.nbgrader_cli import NbgraderError, assignments, generate, read_grades, run_nbgrader
+from autograder.preprocessors import RESTORED_NOTE
 
 ROOT = Path(__file__).resolve().parents[1]
 # The two submissions every assignment is checked with: (student id, folder it comes from).
@@ -47,6 +48,9 @@ def output_problems(notebook_path):
                 problems.append(f"{notebook_path.name}: {output.ename} in cell {cell.get('id', index)}")
             elif output.output_type == "stream" and output.name == "stderr":
                 problems.append(f"{notebook_path.name}: stderr in cell {cell.get('id', index)}: {output.text[:120]!r}")
+            elif output.output_type == "stream" and output.text.startswith(RESTORED_NOTE):
+                problems.append(f"{notebook_path.name}: the test guard restored something before cell "
+                                f"{cell.get('id', index)}: {output.text[len(RESTORED_NOTE):].strip()}")
     return problems
 
 

@@ -1,6 +1,6 @@
 """VAE quality and speed at the notebook defaults (assignment 04), measured in one run.
 
-Usage: COURSE_DATA_DIR=../shared/data python scripts/bench_vae.py [--epochs 50] [--json build/bench_vae.json]
+Usage: COURSE_DATA_DIR=/path/to/mnist-folder python scripts/bench_vae.py [--epochs 50] [--json build/bench_vae.json]
 
 * quality: the course's reference VAE (course.vae) trained for a number of epochs per
   latent size (2 and 20); test ELBO on the thresholded test digits, seconds in all and per epoch;

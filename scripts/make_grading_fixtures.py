@@ -57,7 +57,8 @@ def replace_stubs(nb, line):
 def insert_after(nb, name, source, markdown=False):
     """A copy of ``nb`` with a new cell after the cell ``name`` (or at the end for None)."""
     nb = copy.deepcopy(nb)
-    cell = new_markdown_cell(source) if markdown else new_code_cell(source)
+    cell_id = f"added-{sum(c.get('id', '').startswith('added-') for c in nb.cells)}"  # stable across runs
+    cell = new_markdown_cell(source, id=cell_id) if markdown else new_code_cell(source, id=cell_id)
     nb.cells.insert(len(nb.cells) if name is None else index_of(nb, name) + 1, cell)
     return nb
 
@@ -181,7 +182,9 @@ def notebooks():
     yield "read-source", insert_after(ANSWERED, "log_product", READ_SOURCE)
     yield "write-outside", insert_after(ANSWERED, "log_product", WRITE_OUTSIDE)
     yield "patch-helpers", insert_after(wrong, "log_product", PATCH_HELPERS)
-    yield "patch-numpy", insert_after(wrong, "log_product", PATCH_NUMPY)
+    yield "patch-numpy", insert_after(prepend_to_function(
+        ANSWERED, "logsumexp", "logsumexp", "return tf.reduce_max(tf.cast(a, tf.float32), axis=axis)  # wrong"),
+        "log_product", PATCH_NUMPY)
     yield "ipython-hooks", insert_after(wrong, "log_product", IPYTHON_HOOKS)
     yield "leak-hidden", insert_after(ANSWERED, None, LEAK_HIDDEN)
 
@@ -190,8 +193,9 @@ def zip_bytes(members, compression=zipfile.ZIP_DEFLATED):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression) as zf:
         for name, data in members:
-            zf.writestr(name, data)
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, compression)
     return buffer.getvalue()
+
 
 
 def main():

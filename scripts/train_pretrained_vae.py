@@ -1,6 +1,6 @@
 """Train the pretrained VAEs that the course ships (course/_data/vae_latent{2,20}.npz), reproducibly.
 
-Usage: COURSE_DATA_DIR=../shared/data python scripts/train_pretrained_vae.py [--epochs 50] [--latent 2 20]
+Usage: COURSE_DATA_DIR=/path/to/mnist-folder python scripts/train_pretrained_vae.py [--epochs 50] [--latent 2 20]
 
 Uses the course's reference VAE (course.vae) at the notebook defaults: 500 tanh
 hidden units, Adam with a cosine-decayed learning rate, minibatches of 100, MNIST
