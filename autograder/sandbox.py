@@ -81,11 +81,12 @@ def bwrap_args(workdir, runtime_dir, readable=()):
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
-    for path in readable:
-        args += ["--ro-bind", path, path]
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
-             "--dir", KERNEL_ENV["HOME"], "--bind", runtime_dir, runtime_dir,
-             "--bind", workdir, workdir, "--remount-ro", "/", "--chdir", workdir]
+             "--dir", KERNEL_ENV["HOME"]]
+    for path in readable:  # after the private /tmp, which would hide an environment kept under /tmp
+        args += ["--ro-bind", path, path]
+    args += ["--bind", runtime_dir, runtime_dir, "--bind", workdir, workdir, "--remount-ro", "/",
+             "--chdir", workdir]
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
