@@ -13,12 +13,13 @@ WORKERS ?= 2
 # The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install course test release lab grade clean distclean
+.PHONY: help install course test release lab grade colab-links clean distclean
 
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
 	@echo "make test     - the test suite (library, notebooks, real nbgrader pipeline)"
 	@echo "make release  - regenerate release/ and solutions/ from source/ only"
+	@echo "make colab-links REPO=owner/name - the course repository in every Colab badge and setup cell"
 	@echo "make lab      - JupyterLab on your own copy of the student release (lab/, never overwritten)"
 	@echo "make grade    - grade a batch: make grade ASSIGNMENT=01_elbo SUBMISSIONS=downloads.zip"
 	@echo "                (without SUBMISSIONS: the fixture batch, in build/demo-course)"
@@ -55,6 +56,10 @@ ifdef SUBMISSIONS
 else
 	$(OFFLINE) $(BIN)/python -m autograder demo --workers $(WORKERS)
 endif
+
+colab-links: install
+	@test -n "$(REPO)" || { echo "usage: make colab-links REPO=owner/name"; exit 2; }
+	$(BIN)/python -m autograder colab-links --repo "$(REPO)"
 
 clean:
 	rm -rf build submitted autograded feedback grading gradebook.db .pytest_cache

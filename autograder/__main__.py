@@ -3,6 +3,7 @@
 Course:
   build       regenerate release/ and solutions/, then autograde both (make course)
   generate    regenerate release/ and solutions/ only (make release)
+  colab-links --repo OWNER/NAME   write the repository into badges and setup cells, regenerate
 
 A class (run in the course root, or give --course):
   grade A SUBMISSIONS   import, autograde, feedback and export in one go (make grade)
@@ -16,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import build, collect, demo, export, feedback, grading
+from autograder import build, colab, collect, demo, export, feedback, grading
 from autograder.nbgrader_cli import NbgraderError
 from autograder.sandbox import SandboxUnavailable
 
@@ -47,6 +48,8 @@ def parser():
     build_parser.add_argument("--no-regenerate", action="store_true",
                               help="check the committed release/ and solutions/ as they are")
     commands.add_parser("generate", help="regenerate release/ and solutions/ from source/")
+    links = commands.add_parser("colab-links", help="set the course repository of the Colab badges and setup")
+    links.add_argument("--repo", required=True, help="GitHub repository, owner/name")
     for name, help_text in [("grade", "import, autograde, feedback, export"), ("import", "import submissions"),
                             ("autograde", "autograde submitted/"), ("feedback", "write feedback"),
                             ("export", "write the grade table and print a summary")]:
@@ -91,6 +94,10 @@ def run_class_command(args):
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
+        if args.command == "colab-links":
+            colab.write_links(build.ROOT, args.repo)
+            build.regenerate()
+            return 0
         if args.command == "generate":
             build.regenerate()
             return 0
