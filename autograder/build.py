@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.nbgrader_cli import NbgraderError, assignments, generate, read_grades, run_nbgrader
-from autograder.preprocessors import RESTORED_NOTE
+from autograder.preprocessors import RESTORED_NOTE, is_test_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 # The two submissions every assignment is checked with: (student id, folder it comes from).
@@ -110,11 +110,25 @@ def write_report(checks, build_dir, seconds):
     return summary, status == "OK"
 
 
+def visible_tests(root=ROOT):
+    """{assignment: [{name, points, source}]} of the test cells of the student release."""
+    tests = {}
+    for assignment in assignments(root):
+        for path in sorted((root / "release" / assignment).glob("*.ipynb")):
+            tests[assignment] = [
+                {"name": cell.metadata.nbgrader["grade_id"], "points": cell.metadata.nbgrader["points"],
+                 "source": cell.source}
+                for cell in nbformat.read(path, as_version=4).cells if is_test_cell(cell)]
+    return tests
+
+
 def regenerate(root=ROOT):
-    """Write ``release/`` and ``solutions/`` of every assignment from ``source/``."""
+    """Write ``release/`` and ``solutions/`` of every assignment from ``source/``, and the visible
+    tests of the release for ``course.selfcheck``."""
     for assignment in assignments(root):
         print(f"generating release/ and solutions/ for {assignment}", flush=True)
         generate(root, assignment)
+    (root / "course" / "_data" / "visible_tests.json").write_text(json.dumps(visible_tests(root), indent=1) + "\n")
 
 
 def build(root=ROOT, regenerate_first=True):
