@@ -13,11 +13,12 @@ WORKERS ?= 2
 # The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install course test release lab grade colab-links clean distclean
+.PHONY: help install course test browser-test release lab grade colab-links clean distclean
 
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
 	@echo "make test     - the test suite (library, notebooks, real nbgrader pipeline)"
+	@echo "make browser-test - JupyterLab in headless Chromium: every notebook run, widgets moved, build/screenshots/"
 	@echo "make release  - regenerate release/ and solutions/ from source/ only"
 	@echo "make colab-links REPO=owner/name - the course repository in every Colab badge and setup cell"
 	@echo "make lab      - JupyterLab on your own copy of the student release (lab/, never overwritten)"
@@ -33,6 +34,9 @@ $(STAMP): pyproject.toml
 	@command -v bwrap >/dev/null || { command -v apt-get >/dev/null \
 	  && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap >/dev/null; } \
 	  || echo "bubblewrap could not be installed: grading works only with --no-sandbox here"
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null \
+	  && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium could not be installed: the browser tests will be skipped"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,6 +46,9 @@ course: install
 
 test: install
 	$(OFFLINE) $(BIN)/python -m pytest
+
+browser-test: install
+	$(OFFLINE) $(BIN)/python -m pytest tests/test_browser.py
 
 release: install
 	$(BIN)/python -m autograder generate
