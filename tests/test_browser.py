@@ -57,12 +57,15 @@ def lab(tmp_path_factory):
     for folder in ("release", "solutions"):
         shutil.copytree(ROOT / folder, root / folder)
     port, token = free_port(), "course-browser-test"
+    settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)  # no "get Jupyter news?" prompt (and no request for news)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     env = {**os.environ, "COURSE_FAST": "1", "COURSE_OFFLINE": "1", "JUPYTER_CONFIG_DIR": str(root / ".jupyter")}
     env.pop("MPLBACKEND", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         "--ServerApp.allow_root=True"],
+         "--ServerApp.allow_root=True", f"--LabApp.user_settings_dir={root / '.settings'}"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
