@@ -7,6 +7,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import records
+from autograder.nbgrader_cli import gradebook_url
 from autograder.notebook_report import grade_ids
 
 BAR = "#"
@@ -16,7 +17,7 @@ def questions(course_root, assignment, notebook_name):
     """(grade id, max points, kind) of every graded cell, in notebook order."""
     source = nbformat.read(Path(course_root, "source", assignment, notebook_name), as_version=4)
     order = {name: i for i, name in enumerate(grade_ids(source))}
-    with Gradebook(f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         notebook = gradebook.find_notebook(Path(notebook_name).stem, assignment)
         cells = [(c.name, float(c.max_score), "test" if c.cell_type == "code" else "written")
                  for c in notebook.grade_cells]
@@ -26,7 +27,7 @@ def questions(course_root, assignment, notebook_name):
 def rows(course_root, assignment, notebook_name):
     """One dict per recorded student: status, totals, a score per question, messages."""
     table = []
-    with Gradebook(f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         for student, record in sorted(records.load_all(course_root, assignment).items()):
             scores = {}
             try:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
 from autograder import records, sandbox
-from autograder.nbgrader_cli import assignments, run_nbgrader
+from autograder.nbgrader_cli import assignments, gradebook_url, run_nbgrader
 from autograder.notebook_report import check_notebook, describe
 from autograder.preprocessors import DEAD_KERNEL_MARK
 
@@ -73,14 +73,10 @@ def grader_key(course_root, assignment):
                                Path(course_root, "nbgrader_config.py"), *(here / f for f in GRADER_FILES))
 
 
-def db_url(course_root):
-    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
-
-
 def ensure_in_gradebook(course_root, assignment):
     """Make sure the gradebook knows the assignment (nbgrader generate_assignment adds it)."""
     try:
-        with Gradebook(db_url(course_root)) as gradebook:
+        with Gradebook(gradebook_url(course_root)) as gradebook:
             gradebook.find_assignment(assignment)
             return
     except MissingEntry:
@@ -169,7 +165,7 @@ def _save_unwarned(course_root, assignment, nb_name, outcome, submitted_dir):
     shutil.rmtree(target, ignore_errors=True)
     timestamp = (submitted_dir / "timestamp.txt").read_text().strip() \
         if (submitted_dir / "timestamp.txt").exists() else None
-    with Gradebook(db_url(course_root)) as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         gradebook.update_or_create_student(outcome.student)
         if outcome.autograded is None:  # no grades of an older version may survive
             try:
@@ -181,15 +177,15 @@ def _save_unwarned(course_root, assignment, nb_name, outcome, submitted_dir):
         return 0.0
     shutil.copytree(outcome.autograded, target)
     notebook = nbformat.read(target / nb_name, as_version=nbformat.NO_CONVERT)
-    resources = {"nbgrader": {"db_url": db_url(course_root), "assignment": assignment,
+    resources = {"nbgrader": {"db_url": gradebook_url(course_root), "assignment": assignment,
                               "notebook": Path(nb_name).stem, "student": outcome.student}}
     SaveAutoGrades().preprocess(notebook, resources)
-    with Gradebook(db_url(course_root)) as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         return float(gradebook.find_submission(assignment, outcome.student).code_score)
 
 
 def _max_code_score(course_root, assignment):
-    with Gradebook(db_url(course_root)) as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         return float(gradebook.find_assignment(assignment).max_code_score)
 
 

@@ -18,6 +18,11 @@ def assignments(course_root):
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
+def gradebook_url(course_root):
+    """SQLAlchemy URL of a course's gradebook."""
+    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
+
+
 def run_nbgrader(course_root, *args, log_path=None, timeout=None):
     """Run ``nbgrader ARGS`` with ``course_root`` as working directory; returns its log text."""
     env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg"}
@@ -55,8 +60,7 @@ def read_grades(course_root, assignment, student):
     """Every graded cell of one student's autograded submission, from the gradebook."""
     from nbgrader.api import Gradebook
 
-    db_url = f"sqlite:///{Path(course_root) / 'gradebook.db'}"
-    with Gradebook(db_url) as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         return [
             CellGrade(notebook.name, grade.name, grade.cell_type, grade.auto_score, float(grade.max_score))

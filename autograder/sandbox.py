@@ -28,7 +28,9 @@ import importlib.util
 import os
 import resource
 import shutil
+import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -100,8 +102,6 @@ def isolate_network(command):
 
 def probe():
     """Start a trivial sandboxed command; raise SandboxUnavailable with the reason if it fails."""
-    import subprocess
-    import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(isolate_network(bwrap_args(tmp, tmp) + ["true"]), capture_output=True, text=True)
     if result.returncode != 0:

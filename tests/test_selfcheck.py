@@ -1,6 +1,5 @@
 """The student's self-check: every visible test at once, no hidden test, no nbgrader."""
 import json
-import os
 from pathlib import Path
 
 import nbformat

@@ -1,7 +1,6 @@
 """Shared fixtures of the autograder tests: a course graded from the fixture submissions."""
 import os
 import shutil
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -11,15 +10,7 @@ os.environ["MPLBACKEND"] = "Agg"
 
 from autograder import collect, demo, export, feedback, grading  # noqa: E402
 
-ASSIGNMENT = demo.expected()["assignment"]
-needs_sandbox = pytest.mark.skipif(shutil.which("bwrap") is None,
-                                   reason="bubblewrap is not installed (make install installs it)")
-
-
-def tree(root, skip=None):
-    """{relative path: (size, mtime)} of every file under ``root`` outside ``skip``."""
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in root.rglob("*") if p.is_file() and (skip is None or skip not in p.parents)}
+from grading_support import ASSIGNMENT, tree  # noqa: E402
 
 
 @pytest.fixture(scope="session")

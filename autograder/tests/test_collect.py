@@ -4,7 +4,7 @@ import zipfile
 import pytest
 
 from autograder import collect, demo
-from conftest import ASSIGNMENT
+from grading_support import ASSIGNMENT
 
 GOLDEN = demo.expected()["archives"]
 ARCHIVES = demo.FIXTURES / "archives"

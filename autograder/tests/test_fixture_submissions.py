@@ -10,7 +10,8 @@ from nbgrader.api import Gradebook
 
 from autograder import demo, records
 from autograder.notebook_report import hidden_lines
-from conftest import ASSIGNMENT, tree
+from autograder.nbgrader_cli import gradebook_url
+from grading_support import ASSIGNMENT, tree
 
 GOLDEN = demo.expected()
 SOURCE = nbformat.read(demo.ROOT / "source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
@@ -40,7 +41,7 @@ def test_import_refuses_unsafe_ids_and_skips_other_files(graded_class):
 def test_every_submission_is_recorded_and_in_the_gradebook_once(graded_class):
     stored = records.load_all(graded_class.course, ASSIGNMENT)
     assert sorted(stored) == sorted(GOLDEN["submissions"])
-    with Gradebook(f"sqlite:///{graded_class.course / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(graded_class.course)) as gradebook:
         submissions = gradebook.assignment_submissions(ASSIGNMENT)
         students = sorted(s.student.id for s in submissions)
         assert students == sorted(GOLDEN["submissions"])

@@ -2,7 +2,7 @@
 import shutil
 
 from autograder import collect, demo, grading, records
-from conftest import ASSIGNMENT, needs_sandbox
+from grading_support import ASSIGNMENT, needs_sandbox
 
 TAMPERING = ("patch-helpers", "patch-numpy", "ipython-hooks")
 PLAIN_NBGRADER = """

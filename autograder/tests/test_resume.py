@@ -10,7 +10,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder import collect, demo, grading, records
-from conftest import ASSIGNMENT, needs_sandbox
+from autograder.nbgrader_cli import gradebook_url
+from grading_support import ASSIGNMENT, needs_sandbox
 
 NB = "elbo.ipynb"
 STUDENTS = ("correct", "blank", "partial")
@@ -54,7 +55,7 @@ def test_killed_run_resumes_without_regrading(course, tmp_path):
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.glob("*.json") if p.name in first} == first
     stored = records.load_all(course, ASSIGNMENT)
     assert {s: r.score for s, r in stored.items()} == {"correct": 25, "blank": 0, "partial": 10}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course)) as gradebook:
         assert sorted(s.student.id for s in gradebook.assignment_submissions(ASSIGNMENT)) == sorted(STUDENTS)
 
     assert grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False) == []
@@ -62,5 +63,5 @@ def test_killed_run_resumes_without_regrading(course, tmp_path):
     shutil.copy(demo.FIXTURES / "submissions" / "correct_elbo.ipynb", course / "submitted" / "blank" / ASSIGNMENT / NB)
     regraded = grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
     assert [(r.student, r.score) for r in regraded] == [("blank", 25)]
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course)) as gradebook:
         assert gradebook.find_submission(ASSIGNMENT, "blank").code_score == 25

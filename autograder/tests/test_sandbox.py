@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from autograder import sandbox
-from conftest import needs_sandbox
+from grading_support import needs_sandbox
 
 PROBE = """
 import os, socket, sys
