@@ -13,12 +13,14 @@ WORKERS ?= 2
 # The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install course test browser-test release lab grade colab-links clean distclean
+.PHONY: help install course test browser-test bench release lab grade colab-links clean distclean
 
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
 	@echo "make test     - the test suite (library, notebooks, real nbgrader pipeline)"
 	@echo "make browser-test - JupyterLab in headless Chromium: every notebook run, widgets moved, build/screenshots/"
+	@echo "make bench    - speed, quality and cost on this machine: build/bench.md and build/bench.json"
+	@echo "                (full MNIST with COURSE_DATA_DIR=<folder with mnist.npz>, else the bundled subset)"
 	@echo "make release  - regenerate release/ and solutions/ from source/ only"
 	@echo "make colab-links REPO=owner/name - the course repository in every Colab badge and setup cell"
 	@echo "make lab      - JupyterLab on your own copy of the student release (lab/, never overwritten)"
@@ -49,6 +51,9 @@ test: install
 
 browser-test: install
 	$(OFFLINE) $(BIN)/python -m pytest tests/test_browser.py
+
+bench: install
+	$(OFFLINE) $(BIN)/python scripts/bench.py
 
 release: install
 	$(BIN)/python -m autograder generate

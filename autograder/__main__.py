@@ -8,7 +8,7 @@ Course:
 A class (run in the course root, or give --course):
   grade A SUBMISSIONS   import, autograde, feedback and export in one go (make grade)
   import A SUBMISSIONS  store a folder or .zip of notebooks as submitted/<student>/A/
-  autograde A           grade what is new or changed (parallel, sandboxed, resumable)
+  autograde A [A ...]   grade what is new or changed (parallel, sandboxed, resumable)
   feedback A            per-student HTML in feedback/<student>/A/, hidden tests never shown
   export A              grading/A/grades.csv and a summary in the terminal
   demo                  grade the fixture submissions in a scratch course under build/
@@ -54,7 +54,10 @@ def parser():
                             ("autograde", "autograde submitted/"), ("feedback", "write feedback"),
                             ("export", "write the grade table and print a summary")]:
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("assignment", help="assignment name, a folder of source/ (e.g. 01_elbo)")
+        if name == "autograde":
+            sub.add_argument("assignment", nargs="+", help="assignment names; their submissions share the workers")
+        else:
+            sub.add_argument("assignment", help="assignment name, a folder of source/ (e.g. 01_elbo)")
         if name in ("grade", "import"):
             sub.add_argument("submissions", help="folder or .zip of downloaded notebooks")
             sub.add_argument("--pattern", default=collect.DEFAULT_PATTERN,
@@ -68,19 +71,26 @@ def parser():
     return top
 
 
+def _autograde(course, assignments, options):
+    done = grading.autograde(course, assignments, options)
+    print(f"graded {len(done)} new or changed submission(s); "
+          f"{sum(r.status == 'failed' for r in done)} could not be graded")
+    return 0
+
+
 def run_class_command(args):
     """Run one of the class commands; returns the exit status."""
     course = Path(args.course).resolve()
     if not (course / "nbgrader_config.py").exists():
         raise FileNotFoundError(f"{course} is not a course root (no nbgrader_config.py)")
+    if args.command == "autograde":
+        return _autograde(course, args.assignment, _options(args))
     nb_name = grading.notebook_name(course, args.assignment)
     if args.command in ("grade", "import"):
         report = collect.import_submissions(course, args.assignment, nb_name, args.submissions, args.pattern)
         print("\n".join(report.lines()))
-    if args.command in ("grade", "autograde"):
-        done = grading.autograde(course, args.assignment, _options(args))
-        print(f"graded {len(done)} new or changed submission(s); "
-              f"{sum(r.status == 'failed' for r in done)} could not be graded")
+    if args.command == "grade":
+        _autograde(course, args.assignment, _options(args))
     if args.command in ("grade", "feedback"):
         pages = feedback.generate(course, args.assignment, nb_name)
         print(f"feedback: {pages} page(s) in {course / 'feedback'}/<student>/{args.assignment}/")

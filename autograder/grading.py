@@ -205,58 +205,79 @@ def pending(course_root, assignment):
     return todo
 
 
-def autograde(course_root, assignment, options=Options(), progress=True):
-    """Grade every pending submission of ``assignment``; return the new records."""
-    course_root = Path(course_root).resolve()
-    if assignment not in assignments(course_root):
-        raise ValueError(f"no assignment {assignment!r} in {course_root / 'source'}; "
-                         f"known: {', '.join(assignments(course_root))}")
-    if options.sandbox:
-        sandbox.probe()
+@dataclass
+class _Assignment:
+    """One assignment's part of a grading run."""
+
+    name: str
+    nb_name: str
+    key: str
+    max_score: float
+    todo: dict  # student -> hash of the submission
+    scratch_root: Path
+
+
+def _prepare(course_root, assignment):
     ensure_in_gradebook(course_root, assignment)
-    nb_name = notebook_name(course_root, assignment)
-    key = grader_key(course_root, assignment)
-    max_score = _max_code_score(course_root, assignment)
-    todo = pending(course_root, assignment)
-    done = []
-    bar = tqdm(total=len(todo), desc=f"autograding {assignment}", unit="notebook", disable=not progress)
-
-    def finish(outcome):
-        submitted = Path(course_root, "submitted", outcome.student, assignment)
-        score = _save(course_root, assignment, nb_name, outcome, submitted)
-        messages = list(outcome.messages)
-        if outcome.autograded is not None:
-            messages += describe(course_root, assignment, submitted / nb_name, outcome.autograded / nb_name)
-        record = records.Record(outcome.student, assignment, todo[outcome.student], key,
-                                "graded" if outcome.autograded is not None else "failed",
-                                score, max_score, round(outcome.seconds, 1), messages)
-        records.save(course_root, record)
-        done.append(record)
-        bar.update()
-        bar.set_postfix_str(f"{outcome.student}: {score:g}/{max_score:g}")
-
     scratch_root = records.grading_dir(course_root, assignment) / ".scratch"
     shutil.rmtree(scratch_root, ignore_errors=True)
     scratch_root.mkdir(parents=True)
+    return _Assignment(assignment, notebook_name(course_root, assignment), grader_key(course_root, assignment),
+                       _max_code_score(course_root, assignment), pending(course_root, assignment), scratch_root)
+
+
+def autograde(course_root, assignment, options=Options(), progress=True):
+    """Grade every pending submission of ``assignment`` (a name, or a list of names whose
+    submissions then share the workers); return the new records."""
+    course_root = Path(course_root).resolve()
+    names = [assignment] if isinstance(assignment, str) else list(assignment)
+    unknown = [name for name in names if name not in assignments(course_root)]
+    if unknown:
+        raise ValueError(f"no assignment {', '.join(map(repr, unknown))} in {course_root / 'source'}; "
+                         f"known: {', '.join(assignments(course_root))}")
+    if options.sandbox:
+        sandbox.probe()
+    parts = [_prepare(course_root, name) for name in names]
+    done = []
+    bar = tqdm(total=sum(len(part.todo) for part in parts), desc=f"autograding {', '.join(names)}",
+               unit="notebook", disable=not progress)
+
+    def finish(part, outcome):
+        submitted = Path(course_root, "submitted", outcome.student, part.name)
+        score = _save(course_root, part.name, part.nb_name, outcome, submitted)
+        messages = list(outcome.messages)
+        if outcome.autograded is not None:
+            messages += describe(course_root, part.name, submitted / part.nb_name, outcome.autograded / part.nb_name)
+        record = records.Record(outcome.student, part.name, part.todo[outcome.student], part.key,
+                                "graded" if outcome.autograded is not None else "failed",
+                                score, part.max_score, round(outcome.seconds, 1), messages)
+        records.save(course_root, record)
+        done.append(record)
+        bar.update()
+        bar.set_postfix_str(f"{outcome.student}: {score:g}/{part.max_score:g}")
+
     try:
-        template = _template(course_root, assignment, scratch_root)
         with ThreadPoolExecutor(max_workers=options.workers) as pool:
             futures = {}
-            for student in todo:
-                problem = check_notebook(course_root, assignment,
-                                         Path(course_root, "submitted", student, assignment, nb_name))
-                if problem:
-                    finish(Outcome(student, None, [problem], 0.0))
-                else:
-                    futures[pool.submit(_grade_one, course_root, template, scratch_root,
-                                        assignment, student, options)] = student
+            for part in parts:
+                template = _template(course_root, part.name, part.scratch_root)
+                for student in part.todo:
+                    problem = check_notebook(course_root, part.name,
+                                             Path(course_root, "submitted", student, part.name, part.nb_name))
+                    if problem:
+                        finish(part, Outcome(student, None, [problem], 0.0))
+                    else:
+                        futures[pool.submit(_grade_one, course_root, template, part.scratch_root,
+                                            part.name, student, options)] = (part, student)
             for future in as_completed(futures):
+                part, student = futures[future]
                 try:
                     outcome = future.result()
                 except Exception as error:  # a fault of the grader must not lose the other grades
-                    outcome = Outcome(futures[future], None, [f"the grader failed on this notebook: {error!r}"], 0.0)
-                finish(outcome)
+                    outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"], 0.0)
+                finish(part, outcome)
     finally:
         bar.close()
-        shutil.rmtree(scratch_root, ignore_errors=True)
+        for part in parts:
+            shutil.rmtree(part.scratch_root, ignore_errors=True)
     return done

@@ -13,8 +13,11 @@ def test_not_a_course_root(tmp_path, capsys):
 
 
 def test_unknown_assignment(course, capsys):
-    assert main(["autograde", "99_nothing", "--course", str(course)]) == 1
+    assert main(["export", "99_nothing", "--course", str(course)]) == 1
     assert "must have exactly one notebook" in capsys.readouterr().err
+    assert main(["autograde", "01_elbo", "99_nothing", "--course", str(course)]) == 1
+    assert "no assignment '99_nothing'" in capsys.readouterr().err
+    assert not (course / "grading").exists(), "nothing is graded when one name is wrong"
 
 
 def test_missing_submissions(course, tmp_path, capsys):
