@@ -6,6 +6,7 @@ Assignment 05 and the benchmarks use it; it is also the reference solution of
 assignment 04, so hand this module to students after that assignment.
 """
 import contextlib
+import time
 from pathlib import Path
 
 import keras
@@ -86,17 +87,25 @@ def cosine_adam(learning_rate, epochs, steps_per_epoch):
 
 
 def train(encoder, decoder, x_train, epochs, x_test=None, learning_rate=2e-3, batch_size=100, progress=False):
-    """Train with Adam (cosine-decayed learning rate); returns ``{"train": (epochs, elbos), "test": ...}``."""
+    """Train with Adam (cosine-decayed learning rate).
+
+    Returns ``{"train": (epochs, elbos), "test": (epochs, elbos), "seconds": (epochs, seconds)}``: the
+    mean training ELBO of each epoch, the test ELBO after it (only with ``x_test``), and the wall time
+    of each epoch (the first one includes tracing and XLA compilation).
+    """
     optimizer = cosine_adam(learning_rate, epochs, len(x_train) // batch_size)
     epoch = make_epoch(make_train_step(encoder, decoder, optimizer), x_train, batch_size)
-    curves = {"train": ([], [])}
+    curves = {"train": ([], []), "seconds": ([], [])}
     if x_test is not None:
         curves["test"] = ([], [])
     bar = tqdm(range(1, epochs + 1), disable=not progress, desc="training", unit="epoch")
     for number in bar:
         curves["train"][0].append(number)
+        curves["seconds"][0].append(number)
+        start = time.perf_counter()
         with stderr_silenced() if number == 1 else contextlib.nullcontext():  # XLA's compile log lines
             curves["train"][1].append(-float(epoch()))
+        curves["seconds"][1].append(time.perf_counter() - start)
         if x_test is not None:
             curves["test"][0].append(number)
             curves["test"][1].append(mean_elbo(x_test, encoder, decoder))

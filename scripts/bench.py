@@ -73,7 +73,10 @@ def measure(command, folder, timeout=TASK_TIMEOUT_S):
                 pass
             if time.perf_counter() - start > timeout:
                 for member in [watched, *watched.children(recursive=True)]:
-                    member.kill()
+                    try:
+                        member.kill()
+                    except psutil.NoSuchProcess:
+                        pass
                 child.wait()
                 raise RuntimeError(f"stopped after {timeout} s")
             time.sleep(SAMPLE_EVERY_S)

@@ -109,23 +109,6 @@ def matmul_roofline(latent_dim, steps, batch_size=BATCH_SIZE):
     return steps / (time.perf_counter() - start), compile_seconds
 
 
-def train_at_defaults(mnist, latent_dim, epochs):
-    """The reference VAE trained at assignment 04's defaults, each epoch timed.
-
-    Returns the trained (encoder, decoder) and the seconds of every epoch (the first one traces
-    and compiles)."""
-    runtime.seed_everything(latent_dim)
-    encoder, decoder = vae.build_encoder(latent_dim, HIDDEN_UNITS), vae.build_decoder(latent_dim, HIDDEN_UNITS)
-    optimizer = vae.cosine_adam(DEFAULT_LEARNING_RATE, epochs, len(mnist.x_train) // BATCH_SIZE)
-    epoch = vae.make_epoch(vae.make_train_step(encoder, decoder, optimizer), mnist.x_train, BATCH_SIZE)
-    seconds = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        float(epoch())
-        seconds.append(time.perf_counter() - start)
-    return encoder, decoder, seconds
-
-
 def keras_fit_rate(x, latent_dim):
     """Examples per second of the same networks trained with ``Model.fit``, after a compiling warm-up."""
     runtime.seed_everything(0)
@@ -142,7 +125,10 @@ def keras_fit_rate(x, latent_dim):
 
 def measure(mnist, latent_dim, epochs):
     """Quality and throughput of the reference VAE, and its two throughput baselines, in one process."""
-    encoder, decoder, seconds = train_at_defaults(mnist, latent_dim, epochs)
+    runtime.seed_everything(latent_dim)
+    encoder, decoder = vae.build_encoder(latent_dim, HIDDEN_UNITS), vae.build_decoder(latent_dim, HIDDEN_UNITS)
+    seconds = vae.train(encoder, decoder, mnist.x_train, epochs, learning_rate=DEFAULT_LEARNING_RATE,
+                        batch_size=BATCH_SIZE)["seconds"][1]
     test_elbo = float(np.mean([vae.mean_elbo(mnist.x_test, encoder, decoder) for _ in range(5)]))
     steps_per_epoch = len(mnist.x_train) // BATCH_SIZE
     steady = float(np.median(seconds[1:])) if epochs > 1 else seconds[0]

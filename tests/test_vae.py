@@ -23,6 +23,7 @@ def test_compiled_epochs_raise_the_elbo_of_a_small_model():
     after = vae.mean_elbo(x, encoder, decoder)
     assert after > before + 50
     assert curves["train"][0] == [1, 2, 3] and len(curves["test"][1]) == 3
+    assert curves["seconds"][0] == [1, 2, 3] and all(seconds > 0 for seconds in curves["seconds"][1])
 
 
 def test_weights_round_trip_through_the_npz_format(tmp_path, monkeypatch):
