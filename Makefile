@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 # The build and the tests use the bundled MNIST subset unless COURSE_DATA_DIR is set.
 OFFLINE := COURSE_OFFLINE=$${COURSE_OFFLINE:-1}
 
+# Publishing: `make publish DEST=<dir> UNTIL=<assignment>` writes the student edition released up to
+# UNTIL (default: all) into DEST, e.g. a clone of the student repository; ZIP=<file> also zips it.
+UNTIL ?=
+ZIP ?=
+
 # Grading: `make grade` grades the fixture batch in build/demo-course; give SUBMISSIONS (a folder
 # or .zip of downloaded notebooks) and ASSIGNMENT to grade a real batch in this course.
 ASSIGNMENT ?= 01_elbo
@@ -13,7 +18,7 @@ WORKERS ?= 2
 # The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install course test browser-test bench release lab grade colab-links clean distclean
+.PHONY: help install course test browser-test bench release publish grade colab-links clean distclean
 
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
@@ -21,9 +26,9 @@ help:
 	@echo "make browser-test - JupyterLab in headless Chromium: every notebook run, widgets moved, build/screenshots/"
 	@echo "make bench    - speed, quality and cost on this machine: build/bench.md and build/bench.json"
 	@echo "                (full MNIST with COURSE_DATA_DIR=<folder with mnist.npz>, else the bundled subset)"
-	@echo "make release  - regenerate release/ and solutions/ from source/ only"
-	@echo "make colab-links REPO=owner/name - the course repository in every Colab badge and setup cell"
-	@echo "make lab      - JupyterLab on your own copy of the student release (lab/, never overwritten)"
+	@echo "make release  - regenerate release/, solutions/ and the reference code from source/ only"
+	@echo "make publish DEST=dir [UNTIL=03_sbn] [ZIP=file.zip] - the student edition released up to UNTIL"
+	@echo "make colab-links REPO=owner/name - the student repository in every Colab badge and setup cell"
 	@echo "make grade    - grade a batch: make grade ASSIGNMENT=01_elbo SUBMISSIONS=downloads.zip"
 	@echo "                (without SUBMISSIONS: the fixture batch, in build/demo-course)"
 	@echo "make clean    - remove build outputs (keeps .venv); make distclean also removes .venv"
@@ -44,7 +49,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 course: install
-	$(OFFLINE) $(BIN)/python -m autograder build
+	$(OFFLINE) $(BIN)/python -m authoring build
 
 test: install
 	$(OFFLINE) $(BIN)/python -m pytest
@@ -56,11 +61,11 @@ bench: install
 	$(OFFLINE) $(BIN)/python scripts/bench.py
 
 release: install
-	$(BIN)/python -m autograder generate
+	$(BIN)/python -m authoring generate
 
-lab: install
-	mkdir -p lab && cp -rn release/. lab/
-	$(BIN)/jupyter lab --notebook-dir=lab
+publish: install
+	@test -n "$(DEST)" || { echo "usage: make publish DEST=<folder> [UNTIL=<assignment>] [ZIP=<file.zip>]"; exit 2; }
+	$(BIN)/python -m authoring publish "$(DEST)" $(if $(UNTIL),--until "$(UNTIL)") $(if $(ZIP),--zip "$(ZIP)")
 
 grade: install
 ifdef SUBMISSIONS
@@ -71,7 +76,7 @@ endif
 
 colab-links: install
 	@test -n "$(REPO)" || { echo "usage: make colab-links REPO=owner/name"; exit 2; }
-	$(BIN)/python -m autograder colab-links --repo "$(REPO)"
+	$(BIN)/python -m authoring colab-links --repo "$(REPO)"
 
 clean:
 	rm -rf build submitted autograded feedback grading gradebook.db .pytest_cache

@@ -1,4 +1,4 @@
-"""Instructor tooling on top of nbgrader: the course build and the grading of a class."""
+"""Grading a class with nbgrader: import, sandboxed autograding, feedback, grade tables."""
 
 import os as _os
 import sys as _sys

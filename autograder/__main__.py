@@ -1,25 +1,24 @@
-"""Command line of the instructor's tools.
+"""Command line of the grader: a class, in the course root (or give --course).
 
-Course:
-  build       regenerate release/ and solutions/, then autograde both (make course)
-  generate    regenerate release/ and solutions/ only (make release)
-  colab-links --repo OWNER/NAME   write the repository into badges and setup cells, regenerate
-
-A class (run in the course root, or give --course):
   grade A SUBMISSIONS   import, autograde, feedback and export in one go (make grade)
   import A SUBMISSIONS  store a folder or .zip of notebooks as submitted/<student>/A/
   autograde A [A ...]   grade what is new or changed (parallel, sandboxed, resumable)
   feedback A            per-student HTML in feedback/<student>/A/, hidden tests never shown
   export A              grading/A/grades.csv and a summary in the terminal
   demo                  grade the fixture submissions in a scratch course under build/
+
+Authoring the course (build, generate, colab-links, publish) is ``python -m authoring``.
 """
 import argparse
 import sys
 from pathlib import Path
 
-from autograder import build, colab, collect, demo, export, feedback, grading
+from autograder import collect, demo, export, feedback, grading
 from autograder.nbgrader_cli import NbgraderError
 from autograder.sandbox import SandboxUnavailable
+
+
+AUTHORING_COMMANDS = ("build", "generate", "colab-links", "publish")
 
 
 def _add_grading_options(parser, defaults=grading.Options()):
@@ -44,12 +43,6 @@ def parser():
     top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True)
-    build_parser = commands.add_parser("build", help="regenerate release/ and solutions/, then autograde both")
-    build_parser.add_argument("--no-regenerate", action="store_true",
-                              help="check the committed release/ and solutions/ as they are")
-    commands.add_parser("generate", help="regenerate release/ and solutions/ from source/")
-    links = commands.add_parser("colab-links", help="set the course repository of the Colab badges and setup")
-    links.add_argument("--repo", required=True, help="GitHub repository, owner/name")
     for name, help_text in [("grade", "import, autograde, feedback, export"), ("import", "import submissions"),
                             ("autograde", "autograde submitted/"), ("feedback", "write feedback"),
                             ("export", "write the grade table and print a summary")]:
@@ -102,17 +95,12 @@ def run_class_command(args):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] and argv[0] in AUTHORING_COMMANDS:
+        print(f"{argv[0]} authors the course: run `python -m authoring {argv[0]}` (see `make help`)", file=sys.stderr)
+        return 2
     args = parser().parse_args(argv)
     try:
-        if args.command == "colab-links":
-            colab.write_links(build.ROOT, args.repo)
-            build.regenerate()
-            return 0
-        if args.command == "generate":
-            build.regenerate()
-            return 0
-        if args.command == "build":
-            return 0 if build.build(regenerate_first=not args.no_regenerate) else 1
         if args.command == "demo":
             return demo.run(_options(args))
         return run_class_command(args)

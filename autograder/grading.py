@@ -85,19 +85,22 @@ def ensure_in_gradebook(course_root, assignment):
     run_nbgrader(course_root, "generate_assignment", assignment, "--force")
 
 
-def _scratch_config(course_root, runtime_dir, options):
-    """The course's nbgrader config, plus the grading run's sandbox and limits."""
+def _scratch_config(course_root, runtime_dir, package, options):
+    """The course's nbgrader config, plus the grading run's sandbox, student package and limits."""
     lines = [Path(course_root, "nbgrader_config.py").read_text(), "", "# grading run"]
     lines.append(f"c.Execute.timeout = {options.cell_timeout}")
     if options.sandbox:
         lines += ['c.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"',
                   f"c.SandboxedKernelManager.memory_limit_mb = {options.memory_limit_mb}",
-                  f"c.SandboxedKernelManager.runtime_dir = {str(runtime_dir)!r}"]
+                  f"c.SandboxedKernelManager.runtime_dir = {str(runtime_dir)!r}",
+                  f"c.SandboxedKernelManager.student_package = {str(package)!r}"]
     return "\n".join(lines) + "\n"
 
 
 def _template(course_root, assignment, scratch_root):
-    """A scratch course with the course's source of this assignment and a snapshot of its gradebook."""
+    """A scratch course with the course's source of this assignment and a snapshot of its gradebook,
+    and the helper package as the assignment's students have it."""
+    sandbox.student_package(assignment, scratch_root / ".course-package")
     template = scratch_root / "template"
     shutil.copytree(Path(course_root, "source", assignment), template / "source" / assignment)
     with sqlite3.connect(Path(course_root, "gradebook.db")) as src, \
@@ -112,7 +115,8 @@ def _grade_one(course_root, template, scratch_root, assignment, student, options
     work = scratch_root / student
     runtime_dir = Path(tempfile.mkdtemp(prefix="ag-kernel-"))
     shutil.copytree(template, work)
-    (work / "nbgrader_config.py").write_text(_scratch_config(course_root, runtime_dir, options))
+    (work / "nbgrader_config.py").write_text(
+        _scratch_config(course_root, runtime_dir, scratch_root / ".course-package", options))
     shutil.copytree(Path(course_root, "submitted", student, assignment), work / "submitted" / student / assignment)
     log_path = records.grading_dir(course_root, assignment) / "logs" / f"{student}.log"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime_dir)}

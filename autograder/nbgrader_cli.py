@@ -39,12 +39,6 @@ def run_nbgrader(course_root, *args, log_path=None, timeout=None):
     return result.stdout
 
 
-def generate(course_root, assignment):
-    """Write ``release/`` and ``solutions/`` of one assignment from ``source/``."""
-    run_nbgrader(course_root, "generate_assignment", assignment, "--force")
-    run_nbgrader(course_root, "generate_solution", assignment, "--force")
-
-
 @dataclass(frozen=True)
 class CellGrade:
     """The grade of one graded cell of a submitted notebook."""

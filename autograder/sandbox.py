@@ -7,8 +7,10 @@ What the sandbox guarantees, for the kernel and everything it starts:
   (``isolate_network``), over which nbgrader talks to the kernel;
 * a read-only view of an allow-list only: the system (/usr, /etc, ...), the
   Python installation and virtual environment, and the ``course`` helper
-  package; the course root, ``source/``, ``solutions/``, the gradebook, other
-  students' work and the instructor's home are not mounted at all;
+  package as the students of the graded assignment have it (``student_package``:
+  without the reference code of that assignment and later ones); the course
+  root, ``source/``, ``solutions/``, the gradebook, other students' work and the
+  instructor's home are not mounted at all;
 * write access to its own working copy (the notebook's folder) and to a
   private /tmp that disappears with it; every other path is read-only;
 * no capabilities, its own process tree (it dies with its parent), a cleared
@@ -25,6 +27,7 @@ targets before each test cell, but cannot make that impossible).
 
 import argparse
 import importlib.util
+import json
 import os
 import resource
 import shutil
@@ -66,11 +69,31 @@ def bwrap_path():
     return path
 
 
-def readable_paths():
-    """Folders the kernel needs to read: Python, its environment and the course package."""
-    course = importlib.util.find_spec("course")
-    paths = {sys.base_prefix, sys.prefix, *course.submodule_search_locations}
-    return sorted(str(Path(p).resolve()) for p in paths)
+def course_package():
+    """The folder of the ``course`` helper package that the grader imports."""
+    return Path(importlib.util.find_spec("course").submodule_search_locations[0]).resolve()
+
+
+def student_package(assignment, folder):
+    """A copy of the helper package in ``folder`` as the students of ``assignment`` have it: without the
+    files that hold or build on the answers of that assignment or a later one
+    (``_data/reference_files.json``, in the sorted order of assignment names)."""
+    package = course_package()
+    table = json.loads((package / "_data" / "reference_files.json").read_text())
+    shutil.copytree(package, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for path, owner in table.items():
+        if owner >= assignment:
+            (Path(folder) / path).unlink(missing_ok=True)
+    return Path(folder)
+
+
+def readable_paths(package=None):
+    """(what, where) of the folders the kernel reads: Python, its environment and the course package,
+    with ``package`` (a ``student_package``) shown in place of the course package when given."""
+    course = course_package()
+    targets = {Path(p).resolve() for p in (sys.base_prefix, sys.prefix)} | {course}
+    shown = {course: Path(package).resolve()} if package else {}
+    return [(str(shown.get(target, target)), str(target)) for target in sorted(targets)]  # parents first
 
 
 def bwrap_args(workdir, runtime_dir, readable=()):
@@ -85,8 +108,8 @@ def bwrap_args(workdir, runtime_dir, readable=()):
             args += ["--ro-bind", path, path]
     args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
              "--dir", KERNEL_ENV["HOME"]]
-    for path in readable:  # after the private /tmp, which would hide an environment kept under /tmp
-        args += ["--ro-bind", path, path]
+    for source, target in readable:  # after the private /tmp, which would hide an environment kept under /tmp
+        args += ["--ro-bind", source, target]
     args += ["--bind", runtime_dir, runtime_dir, "--bind", workdir, workdir, "--remount-ro", "/",
              "--chdir", workdir]
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
@@ -117,6 +140,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     memory_limit_mb = Integer(6144, help="Address-space limit of the kernel, in MiB.").tag(config=True)
     runtime_dir = Unicode(help="Folder for the kernel's connection file and sockets.").tag(config=True)
+    student_package = Unicode("", help="The course package as students have it (student_package), "
+                                       "shown to the kernel in place of the real one.").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -126,8 +151,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         # Interrupt by message: a SIGINT to the process group would stop bubblewrap, not the cell.
         self.kernel_spec.interrupt_mode = "message"
         cmd = super().format_kernel_cmd(extra_arguments)
+        package = ["--student-package", self.student_package] if self.student_package else []
         return [sys.executable, "-m", "autograder.sandbox", "--runtime-dir", self.runtime_dir,
-                "--memory-limit-mb", str(self.memory_limit_mb), "--", *cmd]
+                "--memory-limit-mb", str(self.memory_limit_mb), *package, "--", *cmd]
 
 
 def main(argv=None):
@@ -135,12 +161,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.sandbox")
     parser.add_argument("--runtime-dir", required=True)
     parser.add_argument("--memory-limit-mb", type=int, required=True)
+    parser.add_argument("--student-package", help="a student_package to show in place of the course package")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     limit = args.memory_limit_mb * 2 ** 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    argv = bwrap_args(os.getcwd(), args.runtime_dir, readable_paths()) + command
+    argv = bwrap_args(os.getcwd(), args.runtime_dir, readable_paths(args.student_package)) + command
     os.execv(argv[0], argv)
 
 

@@ -15,7 +15,9 @@ def visible_tests(assignment):
     """[(name, points, source)] of the assignment's visible tests, in notebook order."""
     tests = json.loads(resources.files("course").joinpath("_data/visible_tests.json").read_text())
     if assignment not in tests:
-        raise ValueError(f"no assignment {assignment!r}; known: {', '.join(sorted(tests))}")
+        raise ValueError(f"no assignment {assignment!r} in this copy of the course helpers; known: "
+                         f"{', '.join(sorted(tests))}. Update the helpers (pip install --upgrade, or a new Colab "
+                         "runtime) to the edition that released it.")
     return [(t["name"], t["points"], t["source"]) for t in tests[assignment]]
 
 

@@ -1,10 +1,13 @@
 """Interactive widgets (ipywidgets) used by the notebooks.
 
-ElboExplorer, ClassExplorer and PosteriorExplorer compute everything with the
-course's own code, independently of the student's functions, so they work in
-the release before any stub is filled in; LatentExplorer draws whatever
-decoder it is given.
+No widget holds an answer of its notebook. ElboExplorer computes by numerical
+integration and quadrature where the graded functions are closed forms or
+Monte Carlo; ClassExplorer and LatentExplorer draw the model they are given;
+PosteriorExplorer draws with the student's own functions, and says which ones
+to write first while they are still stubs.
 """
+import html
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,11 +15,18 @@ from IPython.display import display
 from scipy.special import logsumexp
 from scipy.stats import norm
 
+from course.checks import to_numpy
 from course.plots import density_curves, gaussian_contours, image_grid
 
 
 class _Explorer:
-    """Controls that redraw a one-line readout and a matplotlib figure."""
+    """Controls that redraw a one-line readout and a matplotlib figure.
+
+    ``uses`` names the student's functions the figure calls: while one of them is a stub, or fails,
+    the readout says so and no figure is drawn.
+    """
+
+    uses = ()
 
     def _build(self, controls):
         self.readout = widgets.HTML()
@@ -28,12 +38,24 @@ class _Explorer:
 
     def _redraw(self, _change=None):
         values = self.values()
-        self.readout.value = self.describe(*values)
         with self.output:
             self.output.clear_output(wait=True)
-            fig = self.figure(*values)
+            try:
+                fig = self.figure(*values)
+            except Exception as error:  # the student's code: a message in the readout, not a traceback
+                plt.close("all")
+                self.readout.value = self._problem(error)
+                return
             display(fig)
             plt.close(fig)
+        self.readout.value = self.describe(*values)
+
+    def _problem(self, error):
+        names = ", ".join(f"<code>{name}</code>" for name in self.uses)
+        if isinstance(error, NotImplementedError):
+            return f"<b>This explorer draws with your {names}: write them first, then run this cell again.</b>"
+        return (f"<b>This explorer draws with your {names}, and one of them raised "
+                f"<code>{html.escape(f'{type(error).__name__}: {error}'[:300])}</code>.</b>")
 
     def _ipython_display_(self):
         display(self.widget)
@@ -177,61 +199,42 @@ class LatentExplorer(_Explorer):
 
 
 class PosteriorExplorer(_Explorer):
-    """Pick a test digit (and whether to keep only its top half): the true posterior p(z | x)
-    on a grid, the encoder's q(z | x), and a Gaussian fitted to the posterior by stochastic VI.
+    """Pick a test digit, and whether to observe only its top half: the true posterior p(z | x) on a
+    grid, the encoder's q(z | x) for the whole digit and, for the top half, a Gaussian fitted by SVI.
 
-    ``encoder`` and ``decoder`` are a 2-D VAE's networks (e.g. ``course.vae.load_pretrained(2)``).
+    ``encoder`` and ``decoder`` are a 2-D VAE's networks. The posterior and the fit come from the
+    student's functions of assignment 05: ``log_joint_grid(x, decoder, z_grid)``,
+    ``log_likelihood_top(x_top, logits)`` and ``svi_top_half(x_top, decoder, num_steps, num_samples,
+    learning_rate)``.
     """
 
-    def __init__(self, encoder, decoder, images, labels, lim=4.0, delta=0.1, svi_steps=150, seed=0):
-        import tensorflow as tf
+    uses = ("log_joint_grid", "log_likelihood_top", "svi_top_half")
 
-        self._tf = tf
+    def __init__(self, encoder, decoder, images, labels, log_joint_grid, log_likelihood_top, svi_top_half,
+                 lim=4.0, delta=0.1, svi_steps=150):
         self.encoder, self.decoder = encoder, decoder
+        self.log_joint_grid, self.log_likelihood_top = log_joint_grid, log_likelihood_top
+        self.svi_top_half = svi_top_half
         self.images = np.asarray(images, dtype=np.float32)
         self.labels = np.asarray(labels)
         self.axis = np.arange(-lim, lim + delta / 2, delta, dtype=np.float32)
         z0, z1 = np.meshgrid(self.axis, self.axis, indexing="ij")
         self.grid = np.stack([z0.ravel(), z1.ravel()], axis=1)
-        self.grid_logits = decoder(self.grid)
         self.svi_steps = svi_steps
-        self.seed = seed
         self.index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="test digit",
                                        continuous_update=False)
         self.top_only = widgets.Checkbox(value=False, description="top half only")
         self._build([self.index, self.top_only])
 
     def log_posterior(self, index, top_only):
-        """log p(z | x) on the grid, (G, G), with only the top 392 pixels when ``top_only``."""
-        from course.distributions import log_bernoulli, log_normal_diag
-
-        pixels = 392 if top_only else 784
-        x = self.images[index, :pixels]
-        log_joint = log_bernoulli(x, self.grid_logits[:, :pixels]) + log_normal_diag(self.grid, 0.0, 0.0)
-        log_joint = log_joint.numpy().astype(np.float64)
-        return (log_joint - logsumexp(log_joint)).reshape(len(self.axis), len(self.axis))
-
-    def svi_fit(self, index, top_only, num_samples=32, learning_rate=0.05):
-        """(mu, log_var) of a Gaussian q(z) fitted by maximising the ELBO with reparameterized samples."""
-        from course.distributions import kl_normal_diag_std, log_bernoulli
-
-        tf = self._tf
-        pixels = 392 if top_only else 784
-        x = tf.constant(self.images[index, :pixels])
-        mu, log_var = tf.Variable(tf.zeros(2)), tf.Variable(tf.zeros(2))
-        optimizer = tf.keras.optimizers.Adam(learning_rate)
-        generator = tf.random.Generator.from_seed(self.seed)
-
-        @tf.function
-        def step():
-            with tf.GradientTape() as tape:
-                z = mu + tf.exp(0.5 * log_var) * generator.normal((num_samples, 2))
-                loss = kl_normal_diag_std(mu, log_var) - tf.reduce_mean(log_bernoulli(x, self.decoder(z)[:, :pixels]))
-            optimizer.apply_gradients(zip(tape.gradient(loss, [mu, log_var]), [mu, log_var]))
-
-        for _ in range(self.svi_steps):
-            step()
-        return mu.numpy(), log_var.numpy()
+        """log p(z | x) on the grid, (G, G), normalised; from the top 392 pixels only when ``top_only``."""
+        if top_only:
+            log_joint = (to_numpy(self.log_likelihood_top(self.images[index, :392], self.decoder(self.grid)))
+                         + norm.logpdf(self.grid).sum(axis=1))
+        else:
+            log_joint = to_numpy(self.log_joint_grid(self.images[index], self.decoder, self.grid))
+        log_joint = log_joint.astype(np.float64).reshape(len(self.axis), len(self.axis))
+        return log_joint - logsumexp(log_joint)
 
     def _box(self, posterior):
         """Corners of the posterior mean +- 4 standard deviations, from the grid."""
@@ -247,21 +250,23 @@ class PosteriorExplorer(_Explorer):
         return f"test digit {index} (label {self.labels[index]}){', top half only' if top_only else ''}"
 
     def figure(self, index, top_only):
-        """The (half) digit, and contours of p(z | x), q(z | x) and the SVI fit."""
+        """The (half) digit, and contours of p(z | x), q(z | x) and, for the top half, the SVI fit."""
+        posterior = np.exp(self.log_posterior(index, top_only))
+        gaussians = [(*(to_numpy(v)[0] for v in self.encoder(self.images[index:index + 1])), "tab:blue",
+                      "q(z|x) (encoder, full digit)")]
+        if top_only:
+            fit = self.svi_top_half(self.images[index, :392], self.decoder, self.svi_steps, 32, 0.05)
+            gaussians.append((*(to_numpy(v) for v in fit), "tab:red", "SVI fit (your svi_top_half)"))
         fig, (ax_image, ax) = plt.subplots(1, 2, figsize=(9, 4), gridspec_kw={"width_ratios": [1, 3]})
         image = self.images[index].reshape(28, 28).copy()
         if top_only:
             image[14:] = 0.5
         ax_image.imshow(image, cmap="gray", vmin=0, vmax=1)
         ax_image.set_axis_off()
-        posterior = np.exp(self.log_posterior(index, top_only))
         ax.contourf(self.axis, self.axis, posterior.T / posterior.max(), levels=np.linspace(0.02, 1, 12),
                     cmap="Greys", extend="max")
-        q_mu, q_log_var = (v.numpy()[0] for v in self.encoder(self.images[index:index + 1]))
-        svi_mu, svi_log_var = self.svi_fit(index, top_only)
         box = [self._box(posterior)]
-        for (mu, log_var), color, name in [((q_mu, q_log_var), "tab:blue", "q(z|x) (encoder, full digit)"),
-                                           ((svi_mu, svi_log_var), "tab:red", "SVI fit")]:
+        for mu, log_var, color, name in gaussians:
             gaussian_contours(ax, self.axis, self.axis, mu, log_var, color, label=name)
             std = np.exp(0.5 * log_var)
             box.append((mu - 3 * std, mu + 3 * std))

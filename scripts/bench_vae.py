@@ -2,7 +2,7 @@
 
     python scripts/bench_vae.py --latent 20 --out result.json
 
-* quality: the course's reference VAE (``course.vae``) trained at assignment 04's defaults
+* quality: the course's reference VAE (``course.vae``, trained by ``course.vae_training``) at assignment 04's defaults
   (30 epochs, Adam with a cosine decay from 2e-3, minibatches of 100); its test ELBO.
 * throughput: examples per second of its training step (a compiled epoch of XLA steps), from
   the median epoch of that training, against the same networks trained with Keras
@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course import data, runtime, vae
+from course import data, runtime, vae, vae_training
 
 BATCH_SIZE = 100
 HIDDEN_UNITS = 500
@@ -40,14 +40,14 @@ class KerasFitVAE(keras.Model):
 
     def train_step(self, x):
         with tf.GradientTape() as tape:
-            loss = -tf.reduce_mean(vae.elbo(x, self.encoder, self.decoder))
+            loss = -tf.reduce_mean(vae.elbo_analytic_kl(x, self.encoder, self.decoder))
         self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables), self.trainable_variables))
         return {"loss": loss}
 
 
 def dense_layers(latent_dim, hidden_units=HIDDEN_UNITS):
     """(inputs, outputs, input needs a gradient) of every dense layer of the VAE, in order."""
-    pixels = vae.NUM_PIXELS
+    pixels = vae_training.NUM_PIXELS
     return [(pixels, hidden_units, False), (hidden_units, latent_dim, True), (hidden_units, latent_dim, True),
             (latent_dim, hidden_units, True), (hidden_units, pixels, True)]
 
@@ -75,7 +75,7 @@ def matmul_roofline(latent_dim, steps, batch_size=BATCH_SIZE):
     elementwise work left (updates, the two heads' sum) is under 1% of the arithmetic.
     Returns (steps per second, seconds of the first call: trace and compile).
     """
-    pixels, hidden = vae.NUM_PIXELS, HIDDEN_UNITS
+    pixels, hidden = vae_training.NUM_PIXELS, HIDDEN_UNITS
     rng = np.random.default_rng(0)
     x = tf.constant((rng.random((batch_size, pixels)) < 0.2).astype(np.float32))
     weights = [tf.constant((rng.normal(size=shape) / np.sqrt(shape[0])).astype(np.float32))
@@ -112,7 +112,7 @@ def matmul_roofline(latent_dim, steps, batch_size=BATCH_SIZE):
 def keras_fit_rate(x, latent_dim):
     """Examples per second of the same networks trained with ``Model.fit``, after a compiling warm-up."""
     runtime.seed_everything(0)
-    model = KerasFitVAE(vae.build_encoder(latent_dim, HIDDEN_UNITS), vae.build_decoder(latent_dim, HIDDEN_UNITS))
+    model = KerasFitVAE(*vae_training.build(latent_dim, HIDDEN_UNITS))
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     start = time.perf_counter()
     model.fit(x[:WARM_UP_EXAMPLES], epochs=1, batch_size=BATCH_SIZE, verbose=0)
@@ -126,10 +126,10 @@ def keras_fit_rate(x, latent_dim):
 def measure(mnist, latent_dim, epochs):
     """Quality and throughput of the reference VAE, and its two throughput baselines, in one process."""
     runtime.seed_everything(latent_dim)
-    encoder, decoder = vae.build_encoder(latent_dim, HIDDEN_UNITS), vae.build_decoder(latent_dim, HIDDEN_UNITS)
-    seconds = vae.train(encoder, decoder, mnist.x_train, epochs, learning_rate=DEFAULT_LEARNING_RATE,
+    encoder, decoder = vae_training.build(latent_dim, HIDDEN_UNITS)
+    seconds = vae_training.train(encoder, decoder, mnist.x_train, epochs, learning_rate=DEFAULT_LEARNING_RATE,
                         batch_size=BATCH_SIZE)["seconds"][1]
-    test_elbo = float(np.mean([vae.mean_elbo(mnist.x_test, encoder, decoder) for _ in range(5)]))
+    test_elbo = float(np.mean([vae_training.mean_elbo(mnist.x_test, encoder, decoder) for _ in range(5)]))
     steps_per_epoch = len(mnist.x_train) // BATCH_SIZE
     steady = float(np.median(seconds[1:])) if epochs > 1 else seconds[0]
     reference = steps_per_epoch * BATCH_SIZE / steady

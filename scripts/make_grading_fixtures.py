@@ -142,6 +142,12 @@ for path in ["../ESCAPED.txt", "../../../ESCAPED.txt", os.path.expanduser("~/ESC
         print("could not write", path, "-", type(error).__name__)
 open("/ESCAPED.txt", "w").write("escaped")"""
 
+BORROW_REFERENCE = """\
+# answer with the course's reference code instead of my own
+from course import distributions
+log_bernoulli, log_normal_diag = distributions.log_bernoulli, distributions.log_normal_diag
+kl_normal_diag_std = distributions.kl_normal_diag_std"""
+
 LEAK_HIDDEN = """\
 # print the hidden tests, which ran in this kernel
 import linecache
@@ -187,6 +193,9 @@ def notebooks():
         "log_product", PATCH_NUMPY)
     yield "ipython-hooks", insert_after(wrong, "log_product", IPYTHON_HOOKS)
     yield "leak-hidden", insert_after(ANSWERED, None, LEAK_HIDDEN)
+    own = [grade_id(c) for c in SOLUTION.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    yield "borrow-reference", insert_after(with_answers([name for name in own if name not in ("bernoulli", "gaussian")]),
+                                           "gaussian", BORROW_REFERENCE)
 
 
 def zip_bytes(members, compression=zipfile.ZIP_DEFLATED):

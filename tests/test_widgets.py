@@ -1,4 +1,5 @@
 import numpy as np
+import scipy.special
 import scipy.stats
 
 from course import widgets
@@ -86,18 +87,64 @@ def test_latent_explorer_decodes_the_slider_position():
     assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (1.0, -1.0)
 
 
-def test_posterior_explorer_normalises_the_grid_posterior_and_fits_svi():
-    from course import vae
+def _log_joint_grid(x, decoder, z_grid):
+    """A NumPy stand-in for the student's log_joint_grid (which may return an array)."""
+    probs = scipy.special.expit(np.asarray(decoder(z_grid), dtype=np.float64))
+    return scipy.stats.bernoulli.logpmf(x, probs).sum(-1) + scipy.stats.norm.logpdf(z_grid).sum(-1)
 
-    encoder, decoder = vae.load_pretrained(2)
+
+def _log_likelihood_top(x_top, logits):
+    probs = scipy.special.expit(np.asarray(logits, dtype=np.float64)[..., :392])
+    return scipy.stats.bernoulli.logpmf(x_top, probs).sum(-1)
+
+
+def _posterior_explorer(svi_top_half=lambda *args: (np.zeros(2), np.zeros(2)), **functions):
+    from course import vae_training
+
+    encoder, decoder = vae_training.load_pretrained(2)
     images = (np.random.default_rng(0).random((3, 784)) < 0.1).astype(np.float32)
-    explorer = widgets.PosteriorExplorer(encoder, decoder, images, np.arange(3), svi_steps=100)
-    log_post = explorer.log_posterior(1, top_only=True)
+    functions = {"log_joint_grid": _log_joint_grid, "log_likelihood_top": _log_likelihood_top,
+                 "svi_top_half": svi_top_half, **functions}
+    return widgets.PosteriorExplorer(encoder, decoder, images, np.arange(3), **functions, svi_steps=7), images
+
+
+def test_posterior_explorer_draws_the_students_posterior_and_svi_fit():
+    calls = []
+    explorer, images = _posterior_explorer(lambda *args: calls.append(args) or (np.array([0.5, -0.5]), np.zeros(2)))
+    assert calls == [], "the full digit needs no SVI"
+    log_post = explorer.log_posterior(1, top_only=False)
     assert log_post.shape == (81, 81)
     np.testing.assert_allclose(np.exp(log_post).sum(), 1.0, rtol=1e-6)
-    mu, log_var = explorer.svi_fit(1, top_only=False)
-    post = np.exp(explorer.log_posterior(1, top_only=False))
-    z0, _ = np.meshgrid(explorer.axis, explorer.axis, indexing="ij")
-    assert abs(mu[0] - np.sum(post * z0)) < 0.5  # SVI lands where the true posterior is
+    expected = _log_joint_grid(images[1], explorer.decoder, explorer.grid).reshape(81, 81)
+    np.testing.assert_allclose(log_post, expected - scipy.special.logsumexp(expected), atol=1e-6)
+    changed = images.copy()
+    changed[1, 392:] = 1 - changed[1, 392:]
+    explorer.images = changed
+    unchanged = _posterior_explorer()[0].log_posterior(1, True)
+    np.testing.assert_allclose(explorer.log_posterior(1, top_only=True), unchanged, atol=1e-6,
+                               err_msg="the top half's posterior ignores the bottom pixels")
     explorer.top_only.value = True
     assert "top half only" in explorer.readout.value
+    (x_top, decoder, steps, *_), = calls
+    np.testing.assert_array_equal(x_top, changed[0, :392])
+    assert decoder is explorer.decoder and steps == 7
+    labels = [text.get_text() for text in explorer.figure(0, True).axes[1].get_legend().get_texts()]
+    assert labels == ["q(z|x) (encoder, full digit)", "SVI fit (your svi_top_half)"]
+
+
+def test_posterior_explorer_asks_for_stubs_and_names_errors():
+    def stub(*args):
+        raise NotImplementedError()
+
+    explorer, _ = _posterior_explorer(log_joint_grid=stub)
+    assert "write them first" in explorer.readout.value and "log_joint_grid" in explorer.readout.value
+
+    def broken(*args):
+        raise ValueError("shapes (3,) and (784,) do not match")
+
+    explorer.log_joint_grid = broken
+    explorer.index.value = 2
+    assert "ValueError: shapes (3,) and (784,) do not match" in explorer.readout.value
+    explorer.log_joint_grid = _log_joint_grid
+    explorer.index.value = 1
+    assert explorer.readout.value == explorer.describe(1, False)

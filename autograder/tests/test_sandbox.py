@@ -54,6 +54,22 @@ def test_sandboxed_process_sees_only_its_copy(tmp_path):
 
 
 @needs_sandbox
+@pytest.mark.parametrize("assignment, visible", [("01_elbo", set()), ("04_vae", {"distributions"}),
+                                                  ("05_posteriors", {"distributions", "vae", "vae_training"})])
+def test_the_kernel_sees_the_helpers_as_the_assignments_students_have_them(tmp_path, assignment, visible):
+    package = sandbox.student_package(assignment, tmp_path / "package")
+    probe = ("import importlib.util, json\n"
+             "print(json.dumps(sorted(m for m in ('distributions', 'vae', 'vae_training', 'data', 'widgets')"
+             " if importlib.util.find_spec('course.' + m))))")
+    command = sandbox.bwrap_args(str(tmp_path), str(tmp_path), sandbox.readable_paths(package)) + [
+        sys.executable, "-c", probe]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert set(eval(result.stdout)) == visible | {"data", "widgets"}
+    assert (sandbox.course_package() / "vae.py").exists(), "the grader's own package is untouched"
+
+
+@needs_sandbox
 def test_memory_limit_raises_memory_error(tmp_path):
     command = [sys.executable, "-m", "autograder.sandbox", "--runtime-dir", str(tmp_path), "--memory-limit-mb",
                "1024", "--", sys.executable, "-c", "x = bytearray(2 * 2**30)"]

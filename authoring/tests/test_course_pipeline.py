@@ -6,10 +6,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import build
-from autograder.nbgrader_cli import assignments, generate, read_grades, run_nbgrader
+from authoring import ROOT, build, references
+from authoring.generate import VISIBLE_TESTS, regenerate
+from autograder.nbgrader_cli import assignments, read_grades, run_nbgrader
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = assignments(ROOT)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
@@ -26,17 +26,22 @@ def test_there_are_assignments():
     assert ASSIGNMENTS and ASSIGNMENTS[0] == "01_elbo"
 
 
-def test_release_and_solutions_are_exactly_what_source_generates(tmp_path):
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_everything_generated_is_exactly_what_source_generates(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     shutil.copytree(ROOT / "source", tmp_path / "source")
-    for assignment in ASSIGNMENTS:
-        generate(tmp_path, assignment)
+    regenerate(tmp_path)
     for folder in ("release", "solutions"):
-        fresh = {p.relative_to(tmp_path / folder): p.read_bytes() for p in (tmp_path / folder).rglob("*") if p.is_file()}
-        committed = {p.relative_to(ROOT / folder): p.read_bytes() for p in (ROOT / folder).rglob("*") if p.is_file()}
-        assert sorted(fresh) == sorted(committed), f"{folder}/ has other files than source/ generates: run `make release`"
+        fresh, committed = _files(tmp_path / folder), _files(ROOT / folder)
+        assert sorted(fresh) == sorted(committed), f"{folder}/ holds other files than source/ makes: run `make release`"
         stale = [str(path) for path in fresh if fresh[path] != committed[path]]
         assert not stale, f"{folder}/ drifted from source/ in {stale}: run `make release` and commit"
+    generated = [VISIBLE_TESTS, references.TABLE] + [Path("course", f"{r.module}.py") for r in references.REFERENCES]
+    stale = [str(path) for path in generated if (tmp_path / path).read_bytes() != (ROOT / path).read_bytes()]
+    assert not stale, f"{stale} drifted from source/: run `make release` and commit"
 
 
 @pytest.mark.parametrize("path", _notebooks("source"), ids=lambda p: p.parent.name)

@@ -1,11 +1,11 @@
 """Colab links: the "Open in Colab" badge and the Colab part of each notebook's setup cell.
 
-The course's repository address lives in one place, ``[tool.vi-vae-course]
-repository`` of pyproject.toml; ``make colab-links REPO=owner/name`` sets it and
-writes it into every source notebook (``make release`` then carries it into
-release/ and solutions/). On Colab the setup cell installs the course package,
-with its bundled data and pretrained models, from that repository; elsewhere
-it does nothing.
+Both point at the student edition's repository (``make publish``), never at this
+one. Its address lives in one place, ``[tool.vi-vae-course] student-repository``
+of pyproject.toml; ``make colab-links REPO=owner/name`` sets it and writes it into
+every source notebook, then regenerates release/ and solutions/. On Colab the
+setup cell installs the student package, with its bundled data, from that
+repository; elsewhere it does nothing.
 """
 
 import re
@@ -17,7 +17,7 @@ from nbformat.v4 import new_markdown_cell
 BADGE_ID = "colab-badge"
 SETUP_ID = "setup"
 REPO_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-SETTING = re.compile(r'^(repository = ")([^"]*)(")', re.M)
+SETTING = re.compile(r'^(student-repository = ")([^"]*)(")', re.M)
 COLAB_SETUP = (
     "import importlib.util, subprocess, sys\n"
     "if \"google.colab\" in sys.modules:  # on Colab: widgets, and the course helpers and data\n"
@@ -30,16 +30,16 @@ COLAB_SETUP = (
 
 
 def repository(root):
-    """The course repository ("owner/name") set in pyproject.toml."""
+    """The student edition's repository ("owner/name") set in pyproject.toml."""
     match = SETTING.search(Path(root, "pyproject.toml").read_text())
     if match is None:
-        raise ValueError("pyproject.toml has no [tool.vi-vae-course] repository setting")
+        raise ValueError("pyproject.toml has no [tool.vi-vae-course] student-repository setting")
     return match.group(2)
 
 
 def badge(repo, assignment, notebook_name):
-    """Markdown of the badge that opens the student version of a notebook in Colab."""
-    url = f"https://colab.research.google.com/github/{repo}/blob/main/release/{assignment}/{notebook_name}"
+    """Markdown of the badge that opens a notebook of the student edition in Colab."""
+    url = f"https://colab.research.google.com/github/{repo}/blob/main/assignments/{assignment}/{notebook_name}"
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 

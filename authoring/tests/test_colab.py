@@ -1,15 +1,13 @@
-"""Colab: badges and setup cells agree with the repository setting; the setup acts only on Colab."""
+"""Colab: badges and setup cells name the student repository setting; the setup acts only on Colab."""
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder import colab
+from authoring import ROOT, colab
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for folder in ("source", "release", "solutions") for p in (ROOT / folder).glob("*/*.ipynb"))
 REPO = colab.repository(ROOT)
 
@@ -26,7 +24,7 @@ def test_badge_and_setup_name_the_configured_repository(path):
     first = notebook.cells[0]
     assert first.get("id") == colab.BADGE_ID and first.cell_type == "markdown"
     assert first.source == colab.badge(REPO, path.parent.name, path.name)
-    assert f"/github/{REPO}/blob/main/release/{path.parent.name}/{path.name})" in first.source
+    assert f"/github/{REPO}/blob/main/assignments/{path.parent.name}/{path.name})" in first.source
     assert colab_part(path) == colab.COLAB_SETUP.format(repo=REPO)
 
 

@@ -1,6 +1,7 @@
 """The instructor's course build (``make course``).
 
-1. Regenerate ``release/`` and ``solutions/`` from ``source/`` with nbgrader.
+1. Regenerate ``release/``, ``solutions/`` and the reference code from ``source/``
+   (``authoring.generate``).
 2. In a scratch course under ``build/selfcheck/``, submit each solution and
    each blank release notebook and autograde them with nbgrader, which runs
    them top to bottom in grading mode.
@@ -14,14 +15,13 @@ import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import nbformat
 
-from autograder.nbgrader_cli import NbgraderError, assignments, generate, read_grades, run_nbgrader
-from autograder.preprocessors import RESTORED_NOTE, is_test_cell
-
-ROOT = Path(__file__).resolve().parents[1]
+from authoring import ROOT
+from authoring.generate import regenerate
+from autograder.nbgrader_cli import NbgraderError, assignments, read_grades, run_nbgrader
+from autograder.preprocessors import RESTORED_NOTE
 # The two submissions every assignment is checked with: (student id, folder it comes from).
 CHECKS = (("solution", "solutions"), ("release", "release"))
 
@@ -108,27 +108,6 @@ def write_report(checks, build_dir, seconds):
     (build_dir / "course_report.json").write_text(
         json.dumps({"summary": summary, "ok": status == "OK", "checks": [asdict(c) for c in checks]}, indent=2))
     return summary, status == "OK"
-
-
-def visible_tests(root=ROOT):
-    """{assignment: [{name, points, source}]} of the test cells of the student release."""
-    tests = {}
-    for assignment in assignments(root):
-        for path in sorted((root / "release" / assignment).glob("*.ipynb")):
-            tests[assignment] = [
-                {"name": cell.metadata.nbgrader["grade_id"], "points": cell.metadata.nbgrader["points"],
-                 "source": cell.source}
-                for cell in nbformat.read(path, as_version=4).cells if is_test_cell(cell)]
-    return tests
-
-
-def regenerate(root=ROOT):
-    """Write ``release/`` and ``solutions/`` of every assignment from ``source/``, and the visible
-    tests of the release for ``course.selfcheck``."""
-    for assignment in assignments(root):
-        print(f"generating release/ and solutions/ for {assignment}", flush=True)
-        generate(root, assignment)
-    (root / "course" / "_data" / "visible_tests.json").write_text(json.dumps(visible_tests(root), indent=1) + "\n")
 
 
 def build(root=ROOT, regenerate_first=True):

@@ -1,0 +1,82 @@
+"""Read the source notebooks: answer blocks, given code, graded names, setup imports.
+
+A source notebook holds three kinds of text. *Answers*: the lines between
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` of a solution cell (all of a
+written-answer cell) and the lines between ``### BEGIN HIDDEN TESTS`` and
+``### END HIDDEN TESTS``. *Graded names*: the functions and classes that solution
+cells define. *Given code*: everything else, which the student release shows.
+"""
+import ast
+from pathlib import Path
+
+import nbformat
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+MARKERS = {BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN}
+
+
+def source_notebook(root, assignment):
+    """The one source notebook of ``assignment`` (path, notebook)."""
+    paths = sorted(Path(root, "source", assignment).glob("*.ipynb"))
+    if len(paths) != 1:
+        raise ValueError(f"source/{assignment} must hold exactly one notebook, holds {[p.name for p in paths]}")
+    return paths[0], nbformat.read(paths[0], as_version=4)
+
+
+def nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_solution_cell(cell):
+    return bool(nbgrader(cell).get("solution"))
+
+
+def split_cell(cell):
+    """(answer lines, given lines) of one cell, marker lines dropped."""
+    lines = cell.source.splitlines()
+    if cell.cell_type == "markdown" and is_solution_cell(cell):
+        return lines, []
+    answers, given, inside = [], [], False
+    for line in lines:
+        stripped = line.strip()
+        if stripped in (BEGIN_SOLUTION, BEGIN_HIDDEN):
+            inside = True
+        elif stripped in (END_SOLUTION, END_HIDDEN):
+            inside = False
+        else:
+            (answers if inside else given).append(line)
+    return answers, given
+
+
+def solved_source(cell):
+    """A solution cell's code as the reference solution: its source without the marker lines."""
+    return "\n".join(line for line in cell.source.splitlines() if line.strip() not in MARKERS)
+
+
+def defined_names(source):
+    """Names of the top-level functions and classes that ``source`` defines."""
+    return [node.name for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def graded_names(notebook):
+    """Functions and classes defined by the notebook's solution code cells, in order."""
+    return [name for cell in notebook.cells if cell.cell_type == "code" and is_solution_cell(cell)
+            for name in defined_names(solved_source(cell))]
+
+
+def setup_imports(notebook):
+    """{bound name: import statement} of the notebook's setup cell (its first code cell)."""
+    setup = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    imports = {}
+    for node in ast.parse(setup.source).body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                imports[name] = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                imports[alias.asname or alias.name] = f"from {node.module} import {alias.name}" + (
+                    f" as {alias.asname}" if alias.asname else "")
+    return imports
