@@ -1,10 +1,11 @@
 """Read the source notebooks: answer blocks, given code, graded names, setup imports.
 
-A source notebook holds three kinds of text. *Answers*: the lines between
+A source notebook holds two kinds of text. *Answers*: the lines between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` of a solution cell (all of a
 written-answer cell) and the lines between ``### BEGIN HIDDEN TESTS`` and
-``### END HIDDEN TESTS``. *Graded names*: the functions and classes that solution
-cells define. *Given code*: everything else, which the student release shows.
+``### END HIDDEN TESTS``. *Given code*: everything else, which the student
+release shows. The functions and classes that solution cells define are the
+graded names.
 """
 import ast
 from pathlib import Path
@@ -60,10 +61,21 @@ def defined_names(source):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
 
-def graded_names(notebook):
-    """Functions and classes defined by the notebook's solution code cells, in order."""
-    return [name for cell in notebook.cells if cell.cell_type == "code" and is_solution_cell(cell)
-            for name in defined_names(solved_source(cell))]
+def bound_names(source):
+    """Every name that code binds anywhere: assigned, defined or imported (none if it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
 
 
 def setup_imports(notebook):

@@ -32,7 +32,6 @@ from authoring.generate import VISIBLE_TESTS
 from autograder.nbgrader_cli import assignments
 
 TEMPLATES = Path(__file__).parent / "edition"
-PACKAGE_FILES = ("*.py", "_data/*.npz", "_data/*.md", "_data/*.json")  # as pyproject.toml's package data
 LAB_PACKAGES = ("jupyterlab", "ipykernel")  # from the instructor's dev dependencies, for the JupyterLab route
 MARKER = "student"  # [tool.vi-vae-course] edition of the student pyproject.toml
 NEW_REPOSITORY_FILES = {"README.md", "LICENSE", ".gitignore", ".gitattributes"}  # what a new GitHub repository holds
@@ -66,6 +65,11 @@ def resolve_until(root, until):
 
 def _project(root):
     return tomllib.loads(Path(root, "pyproject.toml").read_text())
+
+
+def package_data(root):
+    """The data files of the course package, as globs (pyproject.toml's package data)."""
+    return _project(root)["tool"]["setuptools"]["package-data"]["course"]
 
 
 def _lab_requirements(project):
@@ -105,7 +109,7 @@ lab = {_toml_list(_lab_requirements(project))}
 packages = ["course"]
 
 [tool.setuptools.package-data]
-course = {json.dumps(list(PACKAGE_FILES[1:]))}
+course = {json.dumps(package_data(root))}
 
 [tool.vi-vae-course]
 edition = "{MARKER}"
@@ -150,7 +154,7 @@ def package_files(root, until):
     gated = {path for path, assignment in references.files().items() if assignment in not_due}
     package = Path(root, "course")
     chosen = {}
-    for pattern in PACKAGE_FILES:
+    for pattern in ("*.py", *package_data(root)):
         for path in sorted(package.glob(pattern)):
             relative = path.relative_to(package).as_posix()
             if relative not in gated and relative != references.TABLE.relative_to("course").as_posix():

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from authoring.notebooks import bound_names
 from autograder.tests.grading_support import needs_sandbox
 from course import vae_training
 
@@ -48,18 +49,8 @@ def test_quality_uses_the_defaults_of_assignment_04():
 
 def _bound_names(notebook_path):
     """Every name a notebook's code cells assign, define or import."""
-    names = set()
-    for cell in nbformat.read(notebook_path, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
+    return set().union(*(bound_names(cell.source) for cell in nbformat.read(notebook_path, as_version=4).cells
+                         if cell.cell_type == "code"))
 
 
 def test_every_solution_has_probes_naming_its_own_variables():

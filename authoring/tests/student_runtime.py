@@ -6,7 +6,6 @@ notebook's Colab setup with a fake ``google.colab`` (which installs the edition 
 repository, as on Colab), reinstalls another edition after a deadline, and runs notebooks on its
 own kernel, in fast mode.
 """
-import ast
 import json
 import shutil
 import subprocess
@@ -17,6 +16,8 @@ from pathlib import Path
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
+
+from authoring.notebooks import bound_names
 
 KERNEL = "student"
 KERNEL_ENV = {"COURSE_FAST": "1", "COURSE_OFFLINE": "1", "MPLBACKEND": "Agg", "PYTHONNOUSERSITE": "1"}
@@ -98,22 +99,6 @@ def errors(notebook):
             for output in cell.get("outputs", []) if output.output_type == "error"]
 
 
-def _bound(source):
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
-
-
 def not_from_stubs(notebook):
     """The errors of an executed release notebook that a stub does not explain: anything but a stub's
     NotImplementedError, or a NameError for a name that only a cell which failed would have bound."""
@@ -123,5 +108,5 @@ def not_from_stubs(notebook):
         missing = value.split("'")[1] if name == "NameError" and value.count("'") >= 2 else None
         if name not in STUB_ERRORS or (missing is not None and missing not in failed):
             unexplained.append((index, name, value))
-        failed |= _bound(cell.source)
+        failed |= bound_names(cell.source)
     return unexplained

@@ -49,7 +49,7 @@ def test_the_edition_holds_the_released_notebooks_and_the_helpers_students_may_h
         if owner in due:
             assert (folder / "course" / path).read_bytes() == (ROOT / "course" / path).read_bytes()
     assert references.TABLE.name not in {Path(p).name for p in package}, "the grader's table stays home"
-    ungated = {p.relative_to(ROOT / "course").as_posix() for pattern in publish.PACKAGE_FILES
+    ungated = {p.relative_to(ROOT / "course").as_posix() for pattern in ("*.py", *publish.package_data(ROOT))
                for p in (ROOT / "course").glob(pattern)} - set(references.files()) - {"_data/reference_files.json"}
     assert ungated <= package, f"helpers missing: {ungated - package}"
     visible = json.loads((folder / "course" / "_data" / "visible_tests.json").read_text())
