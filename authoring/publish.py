@@ -215,7 +215,8 @@ def check_destination(root, dest):
     if (dest / ".git").exists() and _git_dirty(dest):
         raise PublishError(f"DEST={dest} is a git checkout with uncommitted changes; commit or discard them first")
     others = sorted(p.name for p in dest.iterdir() if p.name != ".git")
-    if not _is_edition(dest) and not set(others) <= NEW_REPOSITORY_FILES:
+    new_clone = (dest / ".git").exists() and set(others) <= NEW_REPOSITORY_FILES
+    if others and not new_clone and not _is_edition(dest):
         raise PublishError(f"DEST={dest} holds other files ({', '.join(others[:5])}); publish into an empty "
                            "folder, an earlier edition or a new clone of the student repository")
 

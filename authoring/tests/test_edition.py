@@ -165,6 +165,7 @@ def test_publish_refuses_an_edition_that_leaks_and_writes_nothing(monkeypatch, t
     (lambda tmp: ROOT.parent, "holds the course itself"),
     (lambda tmp: ROOT / "course", "inside the course"),
     (lambda tmp: _with(tmp / "home", "thesis.tex"), "holds other files"),
+    (lambda tmp: _with(tmp / "notes", "README.md"), "holds other files"),  # not a clone: nothing to recover it from
     (lambda tmp: _with(tmp / "file.txt"), "is a file"),
 ])
 def test_publish_refuses_a_destination_it_would_destroy(tmp_path, make_dest, reason):
@@ -183,6 +184,17 @@ def _with(path, name=None):
     path.mkdir()
     (path / name).write_text("mine")
     return path
+
+
+def test_publish_into_a_new_clone_of_the_student_repository(tmp_path):
+    clone = tmp_path / "student-repo"
+    clone.mkdir()
+    git(clone, "init", "--quiet")
+    (clone / "README.md").write_text("# vi-vae-course-student\n")  # what GitHub puts in a new repository
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", "Initial commit")
+    publish.publish(ROOT, clone, "01")
+    assert "Assignment 01" in (clone / "README.md").read_text() and (clone / ".git").is_dir()
 
 
 def test_publish_into_the_student_repository_replaces_its_content_and_keeps_git(editions, tmp_path):
