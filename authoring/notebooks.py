@@ -11,26 +11,23 @@ import ast
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import is_solution as is_solution_cell
+
+from autograder.grading import notebook_name
+from autograder.notebook_report import BEGIN_HIDDEN, END_HIDDEN
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MARKERS = {BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN}
 
 
 def source_notebook(root, assignment):
     """The one source notebook of ``assignment`` (path, notebook)."""
-    paths = sorted(Path(root, "source", assignment).glob("*.ipynb"))
-    if len(paths) != 1:
-        raise ValueError(f"source/{assignment} must hold exactly one notebook, holds {[p.name for p in paths]}")
-    return paths[0], nbformat.read(paths[0], as_version=4)
+    path = Path(root, "source", assignment, notebook_name(root, assignment))
+    return path, nbformat.read(path, as_version=4)
 
 
 def nbgrader(cell):
     return cell.metadata.get("nbgrader", {})
-
-
-def is_solution_cell(cell):
-    return bool(nbgrader(cell).get("solution"))
 
 
 def split_cell(cell):
