@@ -51,10 +51,12 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Feedback never shows hidden tests (nbgrader's own feedback does: jupyter/nbgrader#917).
+# Feedback shows the student's own cells and outputs and the grader's verdicts, never a hidden test
+# or an output of the grading run (nbgrader's own feedback shows them: jupyter/nbgrader#917).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.feedback.RedactHiddenTests",
+    "autograder.feedback.StudentView",
+    "autograder.preprocessors.LimitOutputSize",
     "autograder.feedback.AddGradingNotes",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -4,10 +4,15 @@ File names carry the student id. They are parsed by nbgrader's own
 ``FileNameCollectorPlugin`` (the plugin of ``nbgrader zip_collect``) with a
 configurable regular expression that has ``student_id`` and ``file_id`` groups
 and, optionally, a ``timestamp`` group. Archives are extracted here rather than
-by zip_collect, with limits: no member may leave the archive, be a link, or
-inflate past the size limits.
+by zip_collect, with limits: no member may leave the archive (each is resolved
+against the destination), be a link, be encrypted or inflate past the size
+limits, and a member that cannot be extracted is refused alone, with a reason.
+Archives inside the archive are extracted too. Student ids are compared
+without case; a member keeps its own time (for late flags), and of several
+notebooks of one student the newest is kept.
 """
 
+import os
 import re
 import shutil
 import stat
@@ -15,7 +20,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
@@ -61,7 +66,7 @@ def _is_link(info):
 def _copy_limited(source, target, budget):
     """Copy a stream; stop with UnsafeArchive once more than ``budget`` bytes came out."""
     written = 0
-    with open(target, "wb") as out:
+    with open(target, "xb") as out:
         while chunk := source.read(CHUNK):
             written += len(chunk)
             if written > budget:
@@ -70,38 +75,102 @@ def _copy_limited(source, target, budget):
     return written
 
 
-def safe_extract(archive, dest, limits, report):
-    """Extract ``archive`` into ``dest``, skipping (with a note) every member that is not safe."""
+def _discard(path):
+    """Remove a partly extracted file, if there is one."""
+    try:
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+    except OSError:
+        pass
+
+
+def member_target(dest, name):
+    """Where member ``name`` goes inside ``dest``, or None when it would land anywhere else."""
+    unified = name.replace("\\", "/")
+    parts = [part for part in unified.split("/") if part not in ("", ".")]
+    if not parts or unified.startswith("/") or ".." in parts or ":" in parts[0] or "\0" in unified:
+        return None
+    root = Path(dest).resolve()
+    target = Path(root, *parts)
+    return target if Path(os.path.abspath(target)).is_relative_to(root) else None
+
+
+def _member_time(info):
+    """The member's own modification time (zip stores local time without a zone: read as UTC)."""
+    try:
+        return datetime(*info.date_time, tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
+class _Budget:
+    """What is left of an import's limits, shared by nested archives."""
+
+    def __init__(self, limits):
+        self.limits, self.files, self.bytes = limits, 0, 0
+
+
+def safe_extract(archive, dest, limits, report, budget=None, depth=0):
+    """Extract ``archive`` into ``dest``, refusing (with a note) every member that is not safe;
+    archives inside it are extracted too, into a folder of their own, two levels deep at most."""
+    budget = budget or _Budget(limits)
+    label = Path(archive).name
     try:
         zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as error:
-        raise UnsafeArchive(f"{Path(archive).name} is not a readable zip file ({error})") from error
+    except (zipfile.BadZipFile, OSError) as error:
+        raise UnsafeArchive(f"{label} is not a readable zip file ({error})") from error
     with zf:
         members = [m for m in zf.infolist() if not m.is_dir()]
-        if len(members) > limits.max_files:
-            raise UnsafeArchive(f"{Path(archive).name} holds {len(members):,} files, more than "
-                                f"the limit of {limits.max_files:,}")
-        total = 0
+        budget.files += len(members)
+        if budget.files > limits.max_files:
+            raise UnsafeArchive(f"{label} holds {len(members):,} files, more than the limit of {limits.max_files:,}")
+        seen = set()
         for info in members:
-            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-            if not parts or parts[0] == "/" or ".." in parts or ":" in parts[0]:
-                report.notes.append(f"{info.filename}: path leaves the archive; not extracted")
+            name = info.filename
+            target = member_target(dest, name)
+            if target is None:
+                report.notes.append(f"{name}: path leaves the archive; not extracted")
                 continue
             if _is_link(info):
-                report.notes.append(f"{info.filename}: symbolic link; not extracted")
+                report.notes.append(f"{name}: symbolic link; not extracted")
                 continue
-            target = Path(dest, *parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            budget = min(limits.max_file_bytes, limits.max_total_bytes - total)
+            if info.flag_bits & 0x1:
+                report.notes.append(f"{name}: encrypted; not extracted")
+                continue
+            if str(target) in seen:
+                report.notes.append(f"{name}: appears more than once in {label}; the last copy was kept")
+                _discard(target)
+            seen.add(str(target))
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as source:
-                    total += _copy_limited(source, target, budget)
+                    budget.bytes += _copy_limited(source, target, min(limits.max_file_bytes,
+                                                                      limits.max_total_bytes - budget.bytes))
+                when = _member_time(info)
+                if when is not None:
+                    os.utime(target, (when, when))
             except UnsafeArchive as error:
-                target.unlink(missing_ok=True)
-                report.notes.append(f"{info.filename}: {error} (zip bomb?); not extracted")
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
-                target.unlink(missing_ok=True)
-                report.notes.append(f"{info.filename}: unreadable ({error}); not extracted")
+                _discard(target)
+                report.notes.append(f"{name}: {error} (zip bomb?); not extracted")
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as error:
+                _discard(target)
+                reason = getattr(error, "strerror", None) or str(error)[:120]
+                report.notes.append(f"{name}: could not be extracted ({type(error).__name__}: {reason}); "
+                                    "not extracted")
+                continue
+            if target.suffix.lower() == ".zip":
+                if depth >= 2:
+                    report.notes.append(f"{name}: an archive nested too deeply; not extracted")
+                else:
+                    inner = target.with_name(target.name + ".contents")
+                    try:
+                        inner.mkdir()
+                        safe_extract(target, inner, limits, report, budget, depth + 1)
+                        report.notes.append(f"{name}: an archive inside the archive; its notebooks were imported")
+                    except (UnsafeArchive, OSError) as error:
+                        report.notes.append(f"{name}: {error}; not extracted")
+                target.unlink()
 
 
 def _candidates(folder, limits, report):
@@ -111,6 +180,8 @@ def _candidates(folder, limits, report):
             report.notes.append(f"{path.name}: symbolic link; ignored")
         elif not path.is_file() or any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
+        elif path.suffix.lower() == ".zip":
+            report.notes.append(f"{path.name}: an archive; import it on its own")
         elif path.suffix.lower() != ".ipynb":
             report.notes.append(f"{path.name}: not a notebook; ignored")
         elif path.stat().st_size > limits.max_file_bytes:
@@ -120,11 +191,21 @@ def _candidates(folder, limits, report):
 
 
 def _timestamp(match, path):
-    """nbgrader's timestamp text: from the file name's ``timestamp`` group, else the file time."""
+    """nbgrader's timestamp text: from the file name's ``timestamp`` group, else the file's own time
+    (an archive member's time, kept on extraction)."""
     if match.get("timestamp"):
         return match["timestamp"]
     when = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
     return when.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+
+
+COPY_NUMBER = re.compile(r"\((\d+)\)\s*$")
+
+
+def _newest_first(path, timestamp):
+    """Sort key of one student's notebooks: the latest time, then the highest copy number ("vae (2)")."""
+    number = COPY_NUMBER.search(path.stem)
+    return (path.stat().st_mtime, timestamp, int(number.group(1)) if number else 0, path.name)
 
 
 def import_submissions(course_root, assignment, notebook_name, source, pattern=DEFAULT_PATTERN,
@@ -141,7 +222,7 @@ def import_submissions(course_root, assignment, notebook_name, source, pattern=D
         if source.is_file():
             folder = Path(tmp)
             safe_extract(source, folder, limits, report)
-        chosen = {}
+        sent = {}
         for path in _candidates(folder, limits, report):
             match = collector.collect(path.name)
             if not match:
@@ -150,11 +231,14 @@ def import_submissions(course_root, assignment, notebook_name, source, pattern=D
                 report.refused.append(f"{path.name}: student id {match['student_id']!r} is not a safe "
                                       "name (letters, digits, '.', '-' and '@' only)")
             else:
-                student = match["student_id"]
-                if student in chosen:
-                    report.notes.append(f"{chosen[student][0].name}: student {student} sent more than one "
-                                        f"notebook; kept {path.name}, the last in name order")
-                chosen[student] = (path, _timestamp(match, path))
+                sent.setdefault(match["student_id"].lower(), []).append((path, _timestamp(match, path)))
+        chosen = {}
+        for student, files in sent.items():
+            files.sort(key=lambda item: _newest_first(*item))
+            chosen[student] = files[-1]
+            if len(files) > 1:
+                report.notes.append(f"student {student} sent {len(files)} notebooks "
+                                    f"({', '.join(p.name for p, _ in files)}); kept the newest, {files[-1][0].name}")
         for student, (path, timestamp) in sorted(chosen.items()):
             target = Path(course_root, "submitted", student, assignment)
             if target.exists():

@@ -65,6 +65,8 @@ def mismatches(course_root):
                 problems.append(f"{student}: no message containing {text!r} in {got.messages}")
         if not want["messages"] and got.messages:
             problems.append(f"{student}: unexpected messages {got.messages}")
+        if want.get("flags", []) != got.flags:
+            problems.append(f"{student}: flagged {got.flags}, expected {want.get('flags', [])}")
     return problems
 
 

@@ -36,7 +36,8 @@ def rows(course_root, assignment, notebook_name):
             except MissingEntry:
                 pass
             table.append({"student_id": student, "status": record.status, "autograded_score": record.score,
-                          "autograded_max": record.max_score, **scores, "messages": " | ".join(record.messages)})
+                          "autograded_max": record.max_score, **scores, "review": " ".join(record.flags),
+                          "messages": " | ".join(record.messages)})
     return table
 
 
@@ -47,7 +48,7 @@ def write_csv(course_root, assignment, notebook_name):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as out:
         writer = csv.DictWriter(out, ["student_id", "status", "autograded_score", "autograded_max", *names,
-                                     "messages"], extrasaction="ignore")
+                                     "review", "messages"], extrasaction="ignore")
         writer.writeheader()
         for row in rows(course_root, assignment, notebook_name):
             writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
@@ -71,8 +72,12 @@ def summary(course_root, assignment, notebook_name):
     totals = [row["autograded_score"] for row in table]
     top = table[0]["autograded_max"]
     failed = [row["student_id"] for row in table if row["status"] == "failed"]
+    flagged = [f"{row['student_id']} ({row['review']})" for row in table if row["review"]]
     lines = [f"{assignment}: {len(table)} submission(s); autograded mean {sum(totals) / len(totals):.2f} / {top:g}"
-             + (f"; not gradable: {', '.join(failed)}" if failed else ""), "distribution of autograded totals:"]
+             + (f"; not gradable: {', '.join(failed)}" if failed else "")]
+    if flagged:
+        lines.append(f"flagged for review: {', '.join(flagged)}")
+    lines.append("distribution of autograded totals:")
     lines += _histogram(totals, top)
     lines.append(f"  {'question':<28} {'max':>4} {'mean':>6} {'full':>5} {'part':>5} {'zero':>5} {'ungraded':>8}")
     for name, max_score, kind in questions(course_root, assignment, notebook_name):

@@ -1,26 +1,33 @@
-"""Per-student HTML feedback that never shows a hidden test.
+"""Per-student HTML feedback that shows only what the student wrote and what the grader decided.
 
 ``nbgrader generate_feedback`` renders the autograded notebook, whose test
-cells hold the hidden tests again (jupyter/nbgrader#917). The course's config
-runs two more preprocessors before rendering: ``RedactHiddenTests`` keeps only
-the visible part of each test cell, replaces its outputs by what happened
-(visible checks, hidden checks, points), and removes any repeated hidden-test
-line from every other output; ``AddGradingNotes`` puts the grader's messages
-for the student at the top. Submissions that could not be graded get a short
-page with the reason.
+cells hold the hidden tests again (jupyter/nbgrader#917), and whose outputs
+were produced in a kernel where the hidden tests had run (so a notebook could
+have printed them, encoded or not). The course's config runs two more
+preprocessors before rendering: ``StudentView`` keeps only the visible part of
+each test cell and replaces its outputs by the grader's verdict (name, points,
+visible and hidden checks, the reason in the grader's words), and gives every
+other cell the outputs of the notebook as the student sent it;
+``AddGradingNotes`` puts the grader's notes for the student at the top. Each
+student's page is rendered by its own nbgrader run, so that one page that
+cannot be rendered stops no other; such a student, and one whose submission
+could not be graded, gets a short page with the reason. The feedback folder
+holds the HTML page only.
 """
 
 import html
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
 from autograder import records
-from autograder.nbgrader_cli import run_nbgrader
-from autograder.notebook_report import (hidden_lines, restored_note, scrub, split_hidden,
+from autograder.nbgrader_cli import NbgraderError, run_nbgrader
+from autograder.notebook_report import (parse_notebook, release_tests, split_hidden, tamper_notes,
                                         test_outcome)
 from autograder.preprocessors import is_test_cell
 
@@ -33,74 +40,90 @@ def outcome_text(outcome):
              f"  visible checks: {outcome['visible']}"]
     if outcome["hidden"]:
         lines.append(f"  hidden checks: {outcome['hidden']}")
-    if outcome["reason"]:
-        lines.append(f"  why: {outcome['reason']}")
+    if outcome["student_reason"]:
+        lines.append(f"  why: {outcome['student_reason']}")
     return "\n".join(lines) + "\n"
 
 
-class RedactHiddenTests(NbGraderPreprocessor):
-    """Show test cells without their hidden part; summarise their outcome; scrub every output."""
+class StudentView(NbGraderPreprocessor):
+    """Test cells: visible part and verdict. Other cells: the outputs of the notebook as sent."""
+
+    course_root = Unicode(".", help="The course root (submitted/, release/).").tag(config=True)
 
     def preprocess(self, nb, resources):
-        self._hidden = frozenset().union(*(hidden_lines(c.source) for c in nb.cells if is_test_cell(c)))
+        info = resources["nbgrader"]
+        path = Path(self.course_root, "submitted", info["student"], info["assignment"], f"{info['notebook']}.ipynb")
+        sent, _ = parse_notebook(records.read_regular_file(path).decode("utf-8", errors="replace"))
+        self._sent = {cell.get("id"): cell for cell in (sent.cells if sent else []) if cell.get("id")}
+        self._release = release_tests(self.course_root, info["assignment"], f"{info['notebook']}.ipynb")
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if is_test_cell(cell):
-            outcome = test_outcome(cell)
-            note = restored_note(cell)
+            outcome = test_outcome(cell, self._release.get(cell.metadata.nbgrader["grade_id"]))
+            notes = tamper_notes(cell)
             visible, hidden, _ = split_hidden(cell.source)
             cell.source = visible + ("\n" + HIDDEN_PLACEHOLDER if hidden else "")
-            text = outcome_text(outcome) + (f"  restored before this test: {note}\n" if note else "")
-            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=scrub(text, self._hidden))]
+            text = outcome_text(outcome) + "".join(f"  changed by the notebook's code: {n}\n" for n in notes)
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=text)]
         elif cell.cell_type == "code":
-            for output in cell.outputs:
-                self._scrub_output(output)
+            sent = self._sent.get(cell.get("id"))
+            cell.outputs = list(sent.get("outputs", [])) if sent is not None and sent.cell_type == "code" else []
         return cell, resources
-
-    def _scrub_output(self, output):
-        if output.output_type == "stream":
-            output.text = scrub(output.text, self._hidden)
-        elif output.output_type == "error":
-            output.traceback = [scrub(line, self._hidden) for line in output.traceback]
-            output.evalue = scrub(output.evalue, self._hidden)
-        for key, value in output.get("data", {}).items():
-            if key.startswith("text/") and isinstance(value, str):
-                output.data[key] = scrub(value, self._hidden)
 
 
 class AddGradingNotes(NbGraderPreprocessor):
-    """Put the grader's messages for this submission at the top of the feedback."""
+    """Put the grader's notes for this student at the top of the feedback."""
+
+    course_root = Unicode(".", help="The course root (grading/ records).").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        record = records.load(Path.cwd(), info["assignment"], info["student"])
-        if record and record.messages:
-            items = "\n".join(f"- {html.escape(m)}" for m in record.messages)
+        record = records.load(self.course_root, info["assignment"], info["student"])
+        if record and record.notes:
+            items = "\n".join(f"- {html.escape(m)}" for m in record.notes)
             nb.cells.insert(0, new_markdown_cell(f"**Notes from the autograder**\n\n{items}"))
         return nb, resources
 
 
-def failure_page(record):
-    """A feedback page for a submission that could not be graded."""
-    items = "".join(f"<li>{html.escape(m)}</li>" for m in record.messages)
+def failure_page(record, reasons):
+    """A feedback page for a submission that could not be graded, or whose page could not be made."""
+    items = "".join(f"<li>{html.escape(m)}</li>" for m in reasons)
+    what = "Your submission could not be graded" if record.status == "failed" else \
+        "The detailed page could not be made"
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{record.assignment} feedback</title>"
             f"</head><body><h1>{record.assignment}: feedback for {html.escape(record.student)}</h1>"
             f"<p>Score: {record.score:g} / {record.max_score:g} autograded points.</p>"
-            f"<p>Your submission could not be graded:</p><ul>{items}</ul>"
-            "<p>Please contact the course staff.</p></body></html>")
+            f"<p>{what}:</p><ul>{items}</ul><p>Please contact the course staff.</p></body></html>")
 
 
-def generate(course_root, assignment, notebook_name):
+def _one(course_root, assignment, notebook_name, record):
+    """Write one student's page; nothing but the page is left in the student's feedback folder."""
+    folder = Path(course_root, "feedback", record.student, assignment)
+    page = folder / Path(notebook_name).with_suffix(".html").name
+    reasons = record.notes
+    if record.status == "graded":
+        log = records.grading_dir(course_root, assignment) / "logs" / f"{record.student}.feedback.log"
+        try:
+            run_nbgrader(course_root, "generate_feedback", assignment, "--student", record.student, "--force",
+                         f"--StudentView.course_root={course_root}", f"--AddGradingNotes.course_root={course_root}",
+                         log_path=log, timeout=600)
+        except (NbgraderError, OSError, TimeoutError) as error:
+            reasons = [f"the feedback page could not be rendered ({str(error).splitlines()[0][:200]})"]
+    keep = page.is_file() and not page.is_symlink() and reasons is record.notes
+    if folder.exists():
+        for path in folder.iterdir():
+            if not (keep and path == page):
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    if not keep:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.write_text(failure_page(record, reasons))
+
+
+def generate(course_root, assignment, notebook_name, workers=2):
     """Feedback for every recorded submission of ``assignment``; returns the number of pages."""
+    course_root = Path(course_root).resolve()
     graded = records.load_all(course_root, assignment)
-    if any(r.status == "graded" for r in graded.values()):
-        run_nbgrader(course_root, "generate_feedback", assignment, "--force",
-                     log_path=records.grading_dir(course_root, assignment) / "logs" / "feedback.log")
-    for record in graded.values():
-        if record.status == "failed":
-            folder = Path(course_root, "feedback", record.student, assignment)
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
-            (folder / Path(notebook_name).with_suffix(".html").name).write_text(failure_page(record))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda record: _one(course_root, assignment, notebook_name, record), graded.values()))
     return len(graded)

@@ -11,12 +11,12 @@ is new, changed or unfinished.
 """
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -29,12 +29,11 @@ from nbgrader.preprocessors import SaveAutoGrades
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
-from autograder import records, sandbox
+from autograder import cgroups, records, sandbox
 from autograder.nbgrader_cli import assignments, gradebook_url, run_nbgrader
-from autograder.notebook_report import check_notebook, describe
-from autograder.preprocessors import DEAD_KERNEL_MARK
+from autograder.notebook_report import Report, check_notebook, describe, parse_notebook, sanitize
 
-GRADER_FILES = ("preprocessors.py", "kernel_guard.py", "sandbox.py", "grading.py")
+GRADER_FILES = ("preprocessors.py", "kernel_guard.py", "sandbox.py", "grading.py", "notebook_report.py")
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,8 @@ class Options:
     workers: int = 2
     notebook_timeout: int = 1200  # seconds for a whole notebook
     cell_timeout: int = 300  # seconds for one cell
-    memory_limit_mb: int = 6144  # address space of the kernel
+    memory_limit_mb: int = 6144  # memory of one notebook's processes together (and address space of each)
+    max_processes: int = 256  # processes and threads of one notebook together
     sandbox: bool = True
 
 
@@ -101,7 +101,7 @@ def _template(course_root, assignment, scratch_root):
     """A scratch course with the course's source of this assignment and a snapshot of its gradebook,
     and the helper package as the assignment's students have it."""
     sandbox.student_package(assignment, scratch_root / ".course-package")
-    template = scratch_root / "template"
+    template = scratch_root / ".template"  # student ids never start with "."
     shutil.copytree(Path(course_root, "source", assignment), template / "source" / assignment)
     with sqlite3.connect(Path(course_root, "gradebook.db")) as src, \
             sqlite3.connect(template / "gradebook.db") as dst:
@@ -109,52 +109,71 @@ def _template(course_root, assignment, scratch_root):
     return template
 
 
-def _grade_one(course_root, template, scratch_root, assignment, student, options):
-    """Run nbgrader autograde for one student in a scratch course; called in a worker thread."""
+def _grade_one(course_root, template, scratch_root, assignment, student, notebook, options):
+    """Run nbgrader autograde on ``notebook`` (the sanitized submission) for one student in a scratch
+    course; called in a worker thread."""
     start = time.perf_counter()
     work = scratch_root / student
-    runtime_dir = Path(tempfile.mkdtemp(prefix="ag-kernel-"))
     shutil.copytree(template, work)
+    runtime_dir = work / ".runtime"
+    runtime_dir.mkdir()
     (work / "nbgrader_config.py").write_text(
         _scratch_config(course_root, runtime_dir, scratch_root / ".course-package", options))
-    shutil.copytree(Path(course_root, "submitted", student, assignment), work / "submitted" / student / assignment)
+    submitted = work / "submitted" / student / assignment
+    submitted.mkdir(parents=True)
+    nbformat.write(notebook, submitted / notebook_name(course_root, assignment))
+    timestamp = Path(course_root, "submitted", student, assignment, "timestamp.txt")
+    if timestamp.is_file():
+        shutil.copyfile(timestamp, submitted / "timestamp.txt")
     log_path = records.grading_dir(course_root, assignment) / "logs" / f"{student}.log"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime_dir)}
     command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
                "--create", "--force"]
+    group = None
     if options.sandbox:
         command = sandbox.isolate_network(command)
+        group = cgroups.StudentGroup(options.memory_limit_mb * 2**20, options.max_processes)
+        command = group.join_command(command)
     if shutil.which("setpriv"):
         command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
     messages = []
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        try:
-            proc.wait(timeout=options.notebook_timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            messages.append(f"stopped after {options.notebook_timeout} s, the time limit of a whole "
-                            "notebook (an endless loop?); nothing could be graded")
-    shutil.rmtree(runtime_dir, ignore_errors=True)
-    autograded = work / "autograded" / student / assignment
-    found = autograded.is_dir() and any(autograded.glob("*.ipynb"))
+    try:
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            try:
+                proc.wait(timeout=options.notebook_timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                messages.append(f"stopped after {options.notebook_timeout} s, the time limit of a whole "
+                                "notebook (an endless loop?); nothing could be graded")
+        out_of_memory = group is not None and group.out_of_memory()
+    finally:
+        if group is not None:
+            group.close()
+    notebook = work / "autograded" / student / assignment / notebook_name(course_root, assignment)
+    found = notebook.is_file() and not notebook.is_symlink()
+    if out_of_memory:
+        messages.append(f"used more than the {options.memory_limit_mb} MiB of memory that one notebook's "
+                        "processes may use together; a process was stopped")
     if not found and not messages:
         messages.append(_failure_reason(log_path.read_text(errors="replace")))
-    return Outcome(student, autograded if found else None, messages, time.perf_counter() - start)
+    return Outcome(student, notebook if found else None, messages, time.perf_counter() - start)
+
+
+EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit)): (.+)$")
 
 
 def _failure_reason(log_text):
-    """A sentence for a student from the log of an nbgrader run that produced nothing."""
-    for line in log_text.splitlines():
-        if DEAD_KERNEL_MARK in line:
-            return line[line.index(DEAD_KERNEL_MARK) + len("autograder: "):] + \
-                "; nothing could be graded"
-    errors = [line for line in log_text.splitlines() if "ERROR" in line]
-    detail = errors[-1].split("]", 1)[-1].strip() if errors else "see the grading log"
-    return f"nbgrader could not grade this notebook ({detail})"
+    """A sentence for a student from the log of an nbgrader run that produced nothing: the last
+    exception in the log (nbgrader's own last line only says to read the traceback)."""
+    found = [match for line in log_text.splitlines() if (match := EXCEPTION_LINE.match(line))]
+    if found:
+        name, message = found[-1].groups()
+        return f"the grader could not run this notebook ({name.rsplit('.', 1)[-1]}: {message.strip()[:200]})"
+    return "the grader could not run this notebook (see the grading log)"
 
 
 def _save(course_root, assignment, nb_name, outcome, submitted_dir):
@@ -179,7 +198,10 @@ def _save_unwarned(course_root, assignment, nb_name, outcome, submitted_dir):
         gradebook.update_or_create_submission(assignment, outcome.student, timestamp=timestamp)
     if outcome.autograded is None:
         return 0.0
-    shutil.copytree(outcome.autograded, target)
+    target.mkdir(parents=True)
+    (target / nb_name).write_bytes(records.read_regular_file(outcome.autograded))
+    if timestamp is not None:
+        (target / "timestamp.txt").write_text(timestamp)
     notebook = nbformat.read(target / nb_name, as_version=nbformat.NO_CONVERT)
     resources = {"nbgrader": {"db_url": gradebook_url(course_root), "assignment": assignment,
                               "notebook": Path(nb_name).stem, "student": outcome.student}}
@@ -241,24 +263,50 @@ def autograde(course_root, assignment, options=Options(), progress=True):
                          f"known: {', '.join(assignments(course_root))}")
     if options.sandbox:
         sandbox.probe()
+        cgroups.remove_stale()
+        if cgroups.unavailable():
+            print(cgroups.unavailable(), flush=True)
     parts = [_prepare(course_root, name) for name in names]
     done = []
     bar = tqdm(total=sum(len(part.todo) for part in parts), desc=f"autograding {', '.join(names)}",
                unit="notebook", disable=not progress)
 
-    def finish(part, outcome):
+    def finish(part, outcome, report):
+        """Save one outcome and its record at once; a fault here becomes this student's message."""
         submitted = Path(course_root, "submitted", outcome.student, part.name)
-        score = _save(course_root, part.name, part.nb_name, outcome, submitted)
+        score, status = 0.0, "graded" if outcome.autograded is not None else "failed"
         messages = list(outcome.messages)
-        if outcome.autograded is not None:
-            messages += describe(course_root, part.name, submitted / part.nb_name, outcome.autograded / part.nb_name)
-        record = records.Record(outcome.student, part.name, part.todo[outcome.student], part.key,
-                                "graded" if outcome.autograded is not None else "failed",
-                                score, part.max_score, round(outcome.seconds, 1), messages)
+        try:
+            score = _save(course_root, part.name, part.nb_name, outcome, submitted)
+            if outcome.autograded is not None:
+                report = describe(course_root, part.name, report.submitted, outcome.autograded, report)
+        except Exception as error:  # noqa: BLE001 - one student's fault must not stop the class
+            status, score = "failed", 0.0
+            messages.append(f"the grader could not record this submission ({type(error).__name__}: {error}); "
+                            "please contact the course staff")
+        record = records.Record(outcome.student, part.name, part.todo[outcome.student], part.key, status,
+                                score, part.max_score, round(outcome.seconds, 1), messages + report.messages,
+                                messages + report.notes, report.flags)
         records.save(course_root, record)
         done.append(record)
         bar.update()
         bar.set_postfix_str(f"{outcome.student}: {score:g}/{part.max_score:g}")
+
+    def prepare(part, student):
+        """(sanitized notebook, Report) of a submission, or (None, the reason it cannot be graded)."""
+        path = Path(course_root, "submitted", student, part.name, part.nb_name)
+        try:
+            problem = check_notebook(course_root, part.name, path)
+            if problem:
+                return None, problem
+            notebook, _ = parse_notebook(records.read_regular_file(path).decode("utf-8", errors="replace"))
+            notebook, changes = sanitize(course_root, part.name, notebook)
+        except Exception as error:  # noqa: BLE001
+            return None, f"this file could not be read as a notebook ({type(error).__name__})"
+        report = Report(submitted=notebook)
+        for change in changes:
+            report.add(change)
+        return notebook, report
 
     try:
         with ThreadPoolExecutor(max_workers=options.workers) as pool:
@@ -266,20 +314,19 @@ def autograde(course_root, assignment, options=Options(), progress=True):
             for part in parts:
                 template = _template(course_root, part.name, part.scratch_root)
                 for student in part.todo:
-                    problem = check_notebook(course_root, part.name,
-                                             Path(course_root, "submitted", student, part.name, part.nb_name))
-                    if problem:
-                        finish(part, Outcome(student, None, [problem], 0.0))
+                    notebook, report = prepare(part, student)
+                    if notebook is None:
+                        finish(part, Outcome(student, None, [report], 0.0), Report())
                     else:
                         futures[pool.submit(_grade_one, course_root, template, part.scratch_root,
-                                            part.name, student, options)] = (part, student)
+                                            part.name, student, notebook, options)] = (part, student, report)
             for future in as_completed(futures):
-                part, student = futures[future]
+                part, student, report = futures[future]
                 try:
                     outcome = future.result()
                 except Exception as error:  # a fault of the grader must not lose the other grades
                     outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"], 0.0)
-                finish(part, outcome)
+                finish(part, outcome, report)
     finally:
         bar.close()
         for part in parts:

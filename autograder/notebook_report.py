@@ -5,18 +5,22 @@ table) and the student (feedback), and it never reveals the source or the
 error message of a hidden test.
 """
 
+import builtins
+import copy
 import json
 import re
 import warnings
 from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
 
+from autograder import records
 from autograder.nbgrader_cli import assignments
-from autograder.preprocessors import CUT_NOTE, RESTORED_NOTE, is_test_cell
+from autograder.preprocessors import CUT_NOTE, RESTORED_NOTE, STOPPED_ERROR, TAMPER_ERROR, is_test_cell
 
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
@@ -34,9 +38,10 @@ def read_quietly(text):
 
 
 def grade_ids(notebook):
-    """nbgrader grade ids of a notebook's cells, in order (repeats kept)."""
-    return [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade_id")]
+    """nbgrader grade ids of a notebook's cells, in order (repeats kept; malformed ones skipped)."""
+    found = (cell.get("metadata", {}).get("nbgrader") for cell in notebook.cells)
+    return [m["grade_id"] for m in found if isinstance(m, dict) and isinstance(m.get("grade_id"), str)
+            and m["grade_id"]]
 
 
 @lru_cache(maxsize=None)
@@ -49,19 +54,32 @@ def _assignment_ids(course_root):
     return ids
 
 
-def check_notebook(course_root, assignment, path):
-    """None if ``path`` is a notebook of ``assignment``; otherwise a sentence that says what it is."""
-    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+FLAGS = ("grade", "solution", "locked", "task")
+
+
+def parse_notebook(text):
+    """(notebook, None) from a submission's text, or (None, a sentence that says what is wrong)."""
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
-        return (f"not a valid notebook: the file is not valid JSON ({error.msg} at line {error.lineno}, "
-                f"column {error.colno}); was the download cut short or the file edited by hand?")
+        return None, (f"not a valid notebook: the file is not valid JSON ({error.msg} at line {error.lineno}, "
+                      f"column {error.colno}); was the download cut short or the file edited by hand?")
+    except RecursionError:
+        return None, "not a valid notebook: its JSON is nested too deeply to read"
     try:
-        notebook = read_quietly(text)
+        return read_quietly(text), None
+    except RecursionError:
+        return None, "not a valid notebook: its JSON is nested too deeply to read"
     except Exception as error:  # nbformat raises several kinds for files that are JSON but not notebooks
-        return f"not a valid notebook: {str(error).splitlines()[0]}"
-    ids = set(grade_ids(notebook))
+        return None, f"not a valid notebook: {str(error).splitlines()[0][:200]}"
+
+
+def check_notebook(course_root, assignment, path):
+    """None if ``path`` is a notebook of ``assignment``; otherwise a sentence that says what it is."""
+    notebook, problem = parse_notebook(Path(path).read_bytes().decode("utf-8", errors="replace"))
+    if problem:
+        return problem
+    ids = {i for i in grade_ids(notebook) if isinstance(i, str)}
     known = _assignment_ids(str(Path(course_root).resolve()))
     shared = set.intersection(*known.values()) if len(known) > 1 else set()  # e.g. "setup"
     if ids & (known.get(assignment, set()) - shared):
@@ -71,6 +89,61 @@ def check_notebook(course_root, assignment, path):
     if others:
         return f"this is the notebook of assignment {others[-1][1]}, not {assignment}; nothing was graded"
     return f"this notebook has none of the cells of assignment {assignment}; nothing was graded"
+
+
+def _malformed(metadata):
+    """Why a cell's nbgrader metadata cannot be graded, or ''."""
+    if not isinstance(metadata, dict):
+        return f"it is a {type(metadata).__name__}, not a dictionary"
+    if "grade_id" in metadata and not isinstance(metadata["grade_id"], str):
+        return "its grade_id is not a string"
+    if "points" in metadata and (isinstance(metadata["points"], bool)
+                                 or not isinstance(metadata["points"], (int, float))):
+        return "its points are not a number"
+    wrong = [flag for flag in FLAGS if flag in metadata and not isinstance(metadata[flag], bool)]
+    return f"{', '.join(wrong)} not true or false" if wrong else ""
+
+
+def _grading_part(metadata):
+    """What decides how a cell is graded: its flags, and its points when it is graded."""
+    part = {flag: bool(metadata.get(flag)) for flag in FLAGS}
+    return part | ({"points": float(metadata.get("points", 0))} if part["grade"] else {})
+
+
+def sanitize(course_root, assignment, notebook):
+    """The submission made gradable: every cell's grading metadata is that of the source notebook's
+    cell with its grade id, or none at all. Returns (notebook, sentences about what was changed)."""
+    source = {}
+    for path in Path(course_root, "source", assignment).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if "nbgrader" in cell.metadata:
+                source[cell.metadata.nbgrader.get("grade_id")] = cell
+    messages = []
+    for number, cell in enumerate(notebook.cells, start=1):
+        if "nbgrader" not in cell.get("metadata", {}):
+            continue
+        metadata = cell.metadata["nbgrader"]
+        problem = _malformed(metadata)
+        name = metadata.get("grade_id") if not problem else None
+        if problem or name not in source:
+            del cell.metadata["nbgrader"]
+            if problem or any(metadata.get(flag) for flag in FLAGS):
+                messages.append(f"cell {number} had grading information that is "
+                                f"{'malformed (' + problem + ')' if problem else 'not in the assignment'}; "
+                                "it was treated as an ordinary cell")
+        elif _grading_part(metadata) != _grading_part(source[name].metadata.nbgrader) \
+                or cell.cell_type != source[name].cell_type:
+            cell.metadata["nbgrader"] = copy.deepcopy(source[name].metadata.nbgrader)
+            if cell.cell_type != source[name].cell_type:
+                cell.cell_type = source[name].cell_type
+                cell.pop("attachments", None)
+                if cell.cell_type == "code":
+                    cell.update(outputs=[], execution_count=None)
+                else:
+                    cell.pop("outputs", None)
+                    cell.pop("execution_count", None)
+            messages.append(f"the grading information of cell {name} was changed; the assignment's was used")
+    return notebook, messages
 
 
 def split_hidden(source):
@@ -98,36 +171,52 @@ def hidden_lines(source):
                      if len(line.strip()) >= 8 and line.strip() not in (BEGIN_HIDDEN, END_HIDDEN))
 
 
-def error_summary(error, hidden=frozenset()):
-    """``Name: message`` of an error output on one line, at most 300 characters, scrubbed."""
-    message = " / ".join(line.strip() for line in scrub(error.evalue, hidden).splitlines() if line.strip())
+def error_summary(error):
+    """``Name: message`` of an error output on one line, at most 300 characters (for the instructor)."""
+    message = " / ".join(line.strip() for line in str(error.get("evalue", "")).splitlines() if line.strip())
     text = f"{error.ename}: {message}" if message else error.ename
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def test_outcome(cell):
-    """How a test cell went: dict with points, max_points, visible/hidden status and a reason."""
+def error_kind(error):
+    """The error's name when it is one of Python's own, else "an error" (the name is the notebook's choice)."""
+    return error.ename if isinstance(getattr(builtins, error.ename, None), type) else "an error"
+
+
+def test_outcome(cell, release_source=None):
+    """How a test cell went: dict with points, max_points, visible/hidden status, the reason for the
+    instructor (``reason``) and for the student (``student_reason``: only the grader's own words and
+    the visible test's failing line from ``release_source``, never text the kernel produced)."""
     score, max_score = utils.determine_grade(cell)
     _, hidden, hidden_start = split_hidden(cell.source)
     errors = [o for o in cell.outputs if o.output_type == "error"]
     stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
     outcome = {"name": cell.metadata.nbgrader["grade_id"], "points": score, "max_points": max_score,
-               "visible": "passed", "hidden": "passed" if hidden else None, "reason": ""}
-    if errors:
+               "visible": "passed", "hidden": "passed" if hidden else None, "reason": "", "student_reason": ""}
+    tampered = [o for o in errors if o.ename == TAMPER_ERROR]
+    stopped = [o for o in errors if o.ename in (STOPPED_ERROR, "DeadKernelError")]
+    if tampered or stopped:
+        reason = (tampered or stopped)[0].evalue
+        outcome.update(reason=reason, student_reason=reason, visible="not run" if stopped else "failed")
+        if hidden:
+            outcome["hidden"] = "not run" if stopped else "failed"
+    elif errors:
         error = errors[0]
         line = failing_line(error)
         in_hidden = hidden_start is not None and (line is None or line >= hidden_start)
         if error.ename in TIMEOUT_ERRORS:
-            outcome["reason"] = "ran past the time limit of one cell (an endless loop?)"
+            reason = "ran past the time limit of one cell (an endless loop?)"
         elif error.ename == "MemoryError":
-            outcome["reason"] = "MemoryError: used more memory than the grader allows"
+            reason = "MemoryError: used more memory than the grader allows"
         elif error.ename == "SystemExit":
             in_hidden = False  # IPython reports it without a line number; sys.exit is never in a test
-            outcome["reason"] = "SystemExit: the code called sys.exit(), which stops the cell"
+            reason = "SystemExit: the code called sys.exit(), which stops the cell"
         elif in_hidden:
-            outcome["reason"] = "a hidden check failed"
+            reason = "a hidden check failed"
         else:
-            outcome["reason"] = error_summary(error, hidden_lines(cell.source))
+            reason = None
+        outcome["reason"] = reason or error_summary(error)
+        outcome["student_reason"] = reason or _visible_failure(error, line, release_source)
         if in_hidden and error.ename not in TIMEOUT_ERRORS:
             outcome["hidden"] = "failed"
         else:
@@ -138,62 +227,81 @@ def test_outcome(cell):
         first = stderr[0].text.strip().splitlines()[:1]
         outcome["reason"] = ("wrote to stderr, and a test that writes to stderr scores zero"
                              + (f" ({first[0][:120]!r})" if first else ""))
+        outcome["student_reason"] = "wrote to stderr, and a test that writes to stderr scores zero"
         outcome["visible"] = "failed"
     return outcome
 
 
-def scrub(text, hidden):
-    """``text`` without any line that repeats a line of a hidden test (``hidden``: stripped lines)."""
-    kept = [line for line in text.splitlines(keepends=True) if not any(h in line for h in hidden)]
-    return "".join(kept)
+def _visible_failure(error, line, release_source):
+    lines = (release_source or "").splitlines()
+    where = f" at line {line}: {lines[line - 1].strip()[:160]}" if line and 0 < line <= len(lines) else ""
+    return f"{error_kind(error)} in the visible checks{where} (run the test cell in your notebook for the message)"
 
 
-def restored_note(cell):
-    """The guard's note of what the notebook's code had replaced before this test, or ''."""
-    for output in cell.outputs:
-        if output.output_type == "stream" and output.text.startswith(RESTORED_NOTE):
-            return output.text[len(RESTORED_NOTE):].strip()
-    return ""
+def tamper_notes(cell):
+    """The guard's notes of what the notebook's code had replaced around this test, or []."""
+    return [output.text[len(RESTORED_NOTE):].strip() for output in cell.outputs
+            if output.output_type == "stream" and output.text.startswith(RESTORED_NOTE)]
 
 
-def _test_sources(notebook):
+def test_sources(notebook):
+    """{grade id: source} of a notebook's test cells."""
     return {cell.metadata.nbgrader["grade_id"]: cell.source for cell in notebook.cells if is_test_cell(cell)}
 
 
-def describe(course_root, assignment, submitted_path, autograded_path):
-    """Sentences about a graded submission: changed or missing cells, tampering, lost points."""
-    submitted = read_quietly(Path(submitted_path).read_text())
-    autograded = read_quietly(Path(autograded_path).read_text())
-    messages = []
+@dataclass
+class Report:
+    """What the grader says about one graded submission: to the instructor, to the student, and flags."""
+
+    messages: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    submitted: object = None  # the notebook as sent, after sanitize
+
+    def add(self, message, note=None):
+        self.messages.append(message)
+        self.notes.append(message if note is None else note)
+
+
+def release_tests(course_root, assignment, nb_name):
+    """{grade id: visible source} of the release notebook's test cells."""
+    release = Path(course_root, "release", assignment, nb_name)
+    return test_sources(nbformat.read(release, as_version=4)) if release.exists() else {}
+
+
+def describe(course_root, assignment, submitted, autograded_path, report=None):
+    """A Report on a graded submission (``submitted``: the notebook as sent, after ``sanitize``)."""
+    autograded = read_quietly(records.read_regular_file(autograded_path).decode("utf-8", errors="replace"))
+    report = report or Report()
     repeated = sorted(name for name, count in Counter(grade_ids(submitted)).items() if count > 1)
     if repeated:
-        messages.append(f"cells appear more than once ({', '.join(repeated)}); the last copy of each "
-                        "is the one graded")
-    release = Path(course_root, "release", assignment, Path(autograded_path).name)
-    if release.exists():
-        original = _test_sources(nbformat.read(release, as_version=4))
-        sent = _test_sources(submitted)
+        report.add(f"cells appear more than once ({', '.join(repeated)}); the last copy of each is the one graded")
+    original = release_tests(course_root, assignment, Path(autograded_path).name)
+    if original:
+        sent = test_sources(submitted)
         missing = sorted(set(original) - set(sent))
         edited = sorted(name for name in set(original) & set(sent) if sent[name] != original[name])
         if missing:
-            messages.append(f"test cells missing from the submission were put back: {', '.join(missing)}")
+            report.add(f"test cells missing from the submission were put back: {', '.join(missing)}")
         if edited:
-            messages.append(f"test cells were edited; the original tests were run: {', '.join(edited)}")
+            report.add(f"test cells were edited; the original tests were run: {', '.join(edited)}")
     for number, cell in enumerate(autograded.cells, start=1):
         name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"number {number}"
         if any(CUT_NOTE in o.get("text", "") for o in cell.get("outputs", [])):
-            messages.append(f"cell {name} printed too much; its output was cut in the graded copy")
+            report.add(f"cell {name} printed too much; its output was cut in the graded copy")
         if not is_test_cell(cell):
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
             if errors:
-                messages.append(f"cell {name} raised {error_summary(errors[0])}")
+                report.add(f"cell {name} raised {error_summary(errors[0])}",
+                           f"cell {name} raised {error_kind(errors[0])} when graded")
             continue
-        note = restored_note(cell)
-        if note:
-            messages.append(f"before {cell.metadata.nbgrader['grade_id']}, the notebook's code had replaced "
-                            f"what the tests use; restored: {note}")
-        outcome = test_outcome(cell)
+        for note in tamper_notes(cell):
+            report.add(f"around {name}, the notebook's code had replaced what the tests use; restored: {note}")
+            if "tampering" not in report.flags:
+                report.flags.append("tampering")
+        outcome = test_outcome(cell, original.get(name))
         if outcome["points"] < outcome["max_points"]:
-            messages.append(f"{outcome['name']}: {outcome['points']:g}/{outcome['max_points']:g}, "
-                            f"{outcome['reason'] or 'failed'}")
-    return messages
+            report.add(f"{name}: {outcome['points']:g}/{outcome['max_points']:g}, {outcome['reason'] or 'failed'}",
+                       f"{name}: {outcome['points']:g}/{outcome['max_points']:g}, "
+                       f"{outcome['student_reason'] or 'failed'}")
+    return report

@@ -1,10 +1,10 @@
 """nbgrader preprocessors used when grading a class."""
 
 import ast
-
+import json
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
@@ -15,13 +15,14 @@ INSTALL_GUARD = (
     "import sys, types\n"
     "_m = types.ModuleType('_autograder_guard')\n"
     "exec(compile({source!r}, 'autograder_guard', 'exec'), _m.__dict__)\n"
-    "sys.modules['_autograder_guard'] = _m\n"
+    "sys._autograder_guard = _m\n"
     "_m.snapshot()\n"
     "del _m, sys, types\n"
 )
-DEAD_KERNEL_MARK = "autograder: the kernel died"
 CUT_NOTE = "... output cut by the autograder: "
 RESTORED_NOTE = "autograder: restored before this test cell (changed by code in the notebook): "
+TAMPER_ERROR = "TamperingDetected"
+STOPPED_ERROR = "NotRun"
 
 
 def is_test_cell(cell):
@@ -29,54 +30,110 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
-class GuardedExecute(Execute):
-    """nbgrader's Execute, which undoes tampering with the test helpers before each test cell.
+def error_output(ename, evalue):
+    """An error output that the grader adds to a cell."""
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
-    Before the first cell it records the modules the tests use (``kernel_guard``);
-    around read-only cells it records the names they bind; before each test cell
-    it restores whatever the notebook's own code replaced, and notes it in the
-    cell's output so that the student and the grader see it.
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute, hardened against notebooks that tamper with the tests or stop the kernel.
+
+    Before the first cell it records what the tests rely on (``kernel_guard``);
+    around read-only cells it records the names they bind. Before each test cell
+    it restores whatever the notebook's code replaced; after it, it checks
+    again. Anything found is noted in the cell, and a test cell run after
+    tampering, or during which tampering happened, scores zero (an error
+    output). A test cell with any error output scores zero whatever it printed
+    before. When the kernel dies, or a cell ignores the interrupt after its time
+    limit, the remaining cells are marked as not run and the cells that ran are
+    graded.
     """
+
+    responsive_timeout = Integer(15, help="Seconds a kernel may take to answer after an interrupt.").tag(config=True)
 
     def _guard(self, call):
         reply = self.wait_for_reply(self.kc.execute(
             "", silent=True, store_history=False,
-            user_expressions={"result": f"__import__('_autograder_guard').{call}"}))
+            user_expressions={"result": f"__import__('sys')._autograder_guard.{call}"}))
+        if reply is None:
+            return ["the kernel did not answer the test guard"]
         result = reply["content"].get("user_expressions", {}).get("result", {})
         if result.get("status") != "ok":
-            return []
-        return ast.literal_eval(result["data"]["text/plain"]) or []
+            return [f"the test guard failed ({result.get('ename', 'no reply')})"]
+        try:
+            found = ast.literal_eval(result["data"]["text/plain"])
+        except (KeyError, ValueError, SyntaxError):
+            return ["the test guard's answer was replaced"]
+        return found if isinstance(found, list) else ["the test guard's answer was replaced"]
 
     def _install_guard(self):
         reply = self.wait_for_reply(self.kc.execute(
             INSTALL_GUARD.format(source=GUARD_SOURCE), silent=True, store_history=False))
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"could not install the test guard: {reply['content'].get('evalue')}")
+        if reply is None or reply["content"]["status"] != "ok":
+            raise RuntimeError("could not install the test guard")
         self._guarded_client = self.kc
+        self._stopped = None
+
+    def _responsive(self):
+        timeout, self.timeout = self.timeout, self.responsive_timeout
+        try:
+            return self.wait_for_reply(self.kc.kernel_info()) is not None
+        finally:
+            self.timeout = timeout
 
     def preprocess_cell(self, cell, resources, index):
         if getattr(self, "_guarded_client", None) is not self.kc:
             self._install_guard()
-        if cell.cell_type != "code" or not utils.is_locked(cell):
-            return self._execute(cell, resources, index)
-        restored = self._guard("restore()") if is_test_cell(cell) else []
-        self._guard("begin_instructor_cell()")
-        cell, resources = self._execute(cell, resources, index)
-        self._guard("end_instructor_cell()")
-        if restored:
-            cell.outputs.insert(0, NotebookNode(
-                output_type="stream", name="stdout", text=RESTORED_NOTE + ", ".join(restored) + "\n"))
+        name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"number {index + 1}"
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._stopped:
+            cell.outputs = [error_output(STOPPED_ERROR, f"not run: {self._stopped}")]
+            return cell, resources
+        test = is_test_cell(cell)
+        locked = utils.is_locked(cell)
+        restored = self._guard("restore()") if test else []
+        if locked:
+            self._guard("begin_instructor_cell()")
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self.log.error("autograder: the kernel died while running cell %s", name)
+            self._stopped = f"the kernel died while running cell {name} (os._exit, a crash, or the memory limit)"
+            cell.outputs.append(error_output("DeadKernelError", self._stopped))
+            return cell, resources
+        except CellTimeoutError:  # no output after the interrupt either
+            cell.outputs.append(error_output("CellTimeoutError", "ran past the time limit of one cell"))
+        if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs) \
+                and not self._responsive():
+            self._stopped = (f"cell {name} went on past its time limit and did not stop when interrupted, "
+                             "so the kernel was stopped")
+            return cell, resources
+        changed = self._guard("restore()") if test else []
+        if locked:
+            self._guard("end_instructor_cell()")
+        if test:
+            self._judge(cell, restored, changed)
         return cell, resources
 
-
-    def _execute(self, cell, resources, index):
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"number {index + 1}"
-            self.log.error("%s while running cell %s (os._exit, a crash, or the memory limit)",
-                           DEAD_KERNEL_MARK, name)
-            raise
+    @staticmethod
+    def _judge(cell, restored, changed):
+        """Grade a test cell from what the grader saw, not from what the kernel printed first."""
+        for output in cell.outputs:  # no partial credit from a value the cell (or the notebook) displays
+            if output.output_type == "execute_result":
+                output.output_type = "display_data"
+                output.pop("execution_count", None)
+        notes = []
+        if restored:
+            notes.append(NotebookNode(output_type="stream", name="stdout",
+                                      text=RESTORED_NOTE + ", ".join(restored) + "\n"))
+        if changed:
+            notes.append(NotebookNode(output_type="stream", name="stdout",
+                                      text=RESTORED_NOTE + "(during this test) " + ", ".join(changed) + "\n"))
+        cell.outputs[:0] = notes
+        if restored or changed:
+            cell.outputs.append(error_output(TAMPER_ERROR, "code in the notebook changed what the tests use; "
+                                                           "zero points for this test, flagged for review"))
 
 
 class ForgetDuplicateCells(NbGraderPreprocessor):
@@ -93,17 +150,34 @@ class ForgetDuplicateCells(NbGraderPreprocessor):
 
 
 class LimitOutputSize(NbGraderPreprocessor):
-    """Cut text outputs longer than ``max_chars`` (nbgrader's LimitOutput counts lines only)."""
+    """Cut text outputs longer than ``max_chars`` and drop every output past ``max_total_bytes`` for the
+    whole notebook, images included (nbgrader's LimitOutput counts lines only)."""
 
     max_chars = Integer(20000, help="Longest text kept from one output.").tag(config=True)
+    max_total_bytes = Integer(8 * 2**20, help="Outputs of one notebook together, images included.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        self._total = 0
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and len(output.text) > self.max_chars:
                 output.text = self._cut(output.text)
             for key, value in output.get("data", {}).items():
                 if key.startswith("text/") and isinstance(value, str) and len(value) > self.max_chars:
                     output.data[key] = self._cut(value)
+            size = len(json.dumps(output))
+            if self._total + size > self.max_total_bytes:
+                kept.append(NotebookNode(output_type="stream", name="stdout", text=(
+                    f"{CUT_NOTE}an output of {size:,} bytes, past the {self.max_total_bytes:,} bytes "
+                    "that one notebook's outputs may take\n")))
+            else:
+                kept.append(output)
+                self._total += size
+        if "outputs" in cell:
+            cell.outputs = kept
         return cell, resources
 
     def _cut(self, text):

@@ -8,6 +8,7 @@ an atomic rename; a record is the proof that a submission needs no regrading.
 import hashlib
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,9 @@ class Record:
     score: float = 0.0
     max_score: float = 0.0
     seconds: float = 0.0
-    messages: list = field(default_factory=list)
+    messages: list = field(default_factory=list)  # for the instructor
+    notes: list = field(default_factory=list)  # for the student: the grader's own words only
+    flags: list = field(default_factory=list)  # e.g. "tampering": a person should look at it
 
 
 def grading_dir(course_root, assignment):
@@ -38,6 +41,19 @@ def file_sha256(*paths):
     for path in paths:
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
+
+
+def read_regular_file(path, max_bytes=512 * 2**20):
+    """The bytes of ``path`` if it is a regular file (a link is never followed), else OSError."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            raise OSError(f"{Path(path).name} is not a regular file of at most {max_bytes:,} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
 
 
 def _path(course_root, assignment, student):

@@ -4,25 +4,31 @@ What the sandbox guarantees, for the kernel and everything it starts:
 
 * no network: the grading worker (nbgrader and the kernels it starts) runs in
   a network namespace of its own whose only interface is loopback
-  (``isolate_network``), over which nbgrader talks to the kernel;
+  (``isolate_network``); nbgrader talks to the kernel over TCP on that loopback;
 * a read-only view of an allow-list only: the system (/usr, /etc, ...), the
   Python installation and virtual environment, and the ``course`` helper
   package as the students of the graded assignment have it (``student_package``:
   without the reference code of that assignment and later ones); the course
   root, ``source/``, ``solutions/``, the gradebook, other students' work and the
   instructor's home are not mounted at all;
-* write access to its own working copy (the notebook's folder) and to a
-  private /tmp that disappears with it; every other path is read-only;
-* no capabilities, its own process tree (it dies with its parent), a cleared
-  environment, and an address-space limit (``memory_limit_mb``). It runs in
-  the session without a terminal that jupyter_client starts it in; cells past
-  their time limit are interrupted by message, not by signal.
+* a private working folder (``WORKDIR``, also its home), ``/tmp`` and
+  ``/dev/shm``: size-limited in-memory folders that disappear with it. Nothing
+  the kernel writes reaches the grader's disk: nbgrader's copy of the
+  notebook is never mounted, and every other path is read-only;
+* an unprivileged user (``nobody`` when the grader is root; the grader's own
+  user, in a user namespace, otherwise) with no capabilities and no new
+  privileges, its own process tree (it dies with its parent), an empty
+  environment (bubblewrap itself starts with none), a per-process
+  address-space limit and a file-size limit. The memory and process count of
+  the whole tree are limited one level up, per student (``autograder.cgroups``).
+  It runs in the session without a terminal that jupyter_client starts it in;
+  cells past their time limit are interrupted by message, not by signal.
 
 What it does not guarantee: it shares the kernel (Linux) with the grader, so
 it is no defence against kernel exploits; CPU is limited only by the time
-limits of the grading run; and code in the notebook can always tamper with the
-Python process that runs the tests (``autograder.guard`` restores the usual
-targets before each test cell, but cannot make that impossible).
+limits of the grading run; and code in the notebook shares the Python process
+with the tests (``autograder.kernel_guard`` restores and detects the known
+kinds of tampering, but cannot make it impossible).
 """
 
 import argparse
@@ -40,10 +46,11 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
 
+WORKDIR = "/home/student"
 KERNEL_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
-    "HOME": "/tmp/home",
-    "MPLCONFIGDIR": "/tmp/home/matplotlib",
+    "HOME": WORKDIR,
+    "MPLCONFIGDIR": f"{WORKDIR}/.config/matplotlib",
     "MPLBACKEND": "Agg",
     "LANG": "C.UTF-8",
     "COURSE_OFFLINE": "1",
@@ -52,6 +59,11 @@ KERNEL_ENV = {
 }
 PASSED_ENV = ("NBGRADER_EXECUTION", "COURSE_FAST", "PYTHONHASHSEED", "OMP_NUM_THREADS")
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+FOLDER_BYTES = {WORKDIR: 512 * 2**20, "/tmp": 512 * 2**20, "/dev/shm": 256 * 2**20}
+MAX_FILE_BYTES = 256 * 2**20
+UNPRIVILEGED = 65534  # nobody
+DROP_PRIVILEGES = ["setpriv", f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}", "--clear-groups",
+                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
 
 class SandboxUnavailable(RuntimeError):
@@ -66,6 +78,8 @@ def bwrap_path():
             "bubblewrap (bwrap) is not installed; install it with "
             "'apt-get install bubblewrap' (Debian/Ubuntu) or run without the sandbox "
             "(--no-sandbox) only for trusted notebooks")
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        raise SandboxUnavailable("setpriv (util-linux) is needed to run kernels as an unprivileged user")
     return path
 
 
@@ -77,13 +91,15 @@ def course_package():
 def student_package(assignment, folder):
     """A copy of the helper package in ``folder`` as the students of ``assignment`` have it: without the
     files that hold or build on the answers of that assignment or a later one
-    (``_data/reference_files.json``, in the sorted order of assignment names)."""
+    (``_data/reference_files.json``, in the sorted order of assignment names); readable by the kernel's user."""
     package = course_package()
     table = json.loads((package / "_data" / "reference_files.json").read_text())
     shutil.copytree(package, folder, ignore=shutil.ignore_patterns("__pycache__"))
     for path, owner in table.items():
         if owner >= assignment:
             (Path(folder) / path).unlink(missing_ok=True)
+    for path in [Path(folder), *Path(folder).rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     return Path(folder)
 
 
@@ -96,26 +112,39 @@ def readable_paths(package=None):
     return [(str(shown.get(target, target)), str(target)) for target in sorted(targets)]  # parents first
 
 
-def bwrap_args(workdir, runtime_dir, readable=()):
-    """bubblewrap arguments that confine a command to ``workdir``."""
-    args = [bwrap_path(), "--unshare-pid", "--unshare-ipc",
-            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent",
-            "--cap-drop", "ALL", "--clearenv"]
+def bwrap_args(readable=(), files=()):
+    """bubblewrap arguments that confine a command to private in-memory folders, as an unprivileged user;
+    ``files`` are (open file descriptor, path) copied in read-only (the kernel's connection file)."""
+    root = os.geteuid() == 0
+    args = [bwrap_path(), "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    # As root, bubblewrap keeps only what setpriv needs to become nobody; otherwise a user namespace.
+    args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if root else \
+        ["--unshare-user", "--disable-userns"]
     for path in SYSTEM_PATHS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
-             "--dir", KERNEL_ENV["HOME"]]
+    args += ["--dev", "/dev", "--proc", "/proc"]
+    for folder, size in FOLDER_BYTES.items():
+        args += ["--perms", "1777", "--size", str(size), "--tmpfs", folder]
+    made = set(FOLDER_BYTES)
     for source, target in readable:  # after the private /tmp, which would hide an environment kept under /tmp
+        parents = [p for p in reversed(Path(target).parents) if str(p) != "/"]
+        if not any(str(p) in SYSTEM_PATHS for p in parents):
+            for parent in map(str, parents):  # bubblewrap would make them 0700, closed to the kernel's user
+                if parent not in made:
+                    args += ["--perms", "0755", "--dir", parent]
+                    made.add(parent)
         args += ["--ro-bind", source, target]
-    args += ["--bind", runtime_dir, runtime_dir, "--bind", workdir, workdir, "--remount-ro", "/",
-             "--chdir", workdir]
+    for fd, path in files:
+        args += ["--perms", "0444", "--file", str(fd), path]
+    args += ["--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
-    return args
+    return args + (["--", *DROP_PRIVILEGES] if root else ["--"])
 
 
 def isolate_network(command):
@@ -126,20 +155,36 @@ def isolate_network(command):
 def probe():
     """Start a trivial sandboxed command; raise SandboxUnavailable with the reason if it fails."""
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(isolate_network(bwrap_args(tmp, tmp) + ["true"]), capture_output=True, text=True)
+        result = subprocess.run(isolate_network(bwrap_args() + ["true"]), capture_output=True, text=True,
+                                cwd=tmp, env={})
     if result.returncode != 0:
         raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()}")
+
+
+def exec_sandboxed(command, memory_limit_mb, package=None, connection_file=None):
+    """Replace this process by ``command`` in the sandbox, with limits, started with an empty environment."""
+    limit = memory_limit_mb * 2 ** 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    files = []
+    if connection_file:
+        fd = os.open(connection_file, os.O_RDONLY)
+        os.set_inheritable(fd, True)
+        files.append((fd, connection_file))
+    argv = bwrap_args(readable_paths(package), files) + command
+    os.execve(argv[0], argv, {})
 
 
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts every kernel through ``python -m autograder.sandbox``.
 
-    It confines the file system, processes and memory of the kernel; the network
-    is cut one level up, around the whole grading worker (``isolate_network``).
+    It confines the file system, user, processes and memory of the kernel; the
+    network is cut one level up, around the whole grading worker (``isolate_network``).
     """
 
     memory_limit_mb = Integer(6144, help="Address-space limit of the kernel, in MiB.").tag(config=True)
-    runtime_dir = Unicode(help="Folder for the kernel's connection file and sockets.").tag(config=True)
+    runtime_dir = Unicode(help="Folder for the kernel's connection file.").tag(config=True)
     student_package = Unicode("", help="The course package as students have it (student_package), "
                                        "shown to the kernel in place of the real one.").tag(config=True)
 
@@ -152,23 +197,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.kernel_spec.interrupt_mode = "message"
         cmd = super().format_kernel_cmd(extra_arguments)
         package = ["--student-package", self.student_package] if self.student_package else []
-        return [sys.executable, "-m", "autograder.sandbox", "--runtime-dir", self.runtime_dir,
+        return [sys.executable, "-m", "autograder.sandbox", "--connection-file", self.connection_file,
                 "--memory-limit-mb", str(self.memory_limit_mb), *package, "--", *cmd]
 
 
 def main(argv=None):
-    """Exec ``command`` in the sandbox, with the current folder as its working copy."""
+    """Exec ``command`` in the sandbox."""
     parser = argparse.ArgumentParser(prog="python -m autograder.sandbox")
-    parser.add_argument("--runtime-dir", required=True)
+    parser.add_argument("--connection-file", help="the kernel's connection file, copied in read-only")
     parser.add_argument("--memory-limit-mb", type=int, required=True)
     parser.add_argument("--student-package", help="a student_package to show in place of the course package")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    limit = args.memory_limit_mb * 2 ** 20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    argv = bwrap_args(os.getcwd(), args.runtime_dir, readable_paths(args.student_package)) + command
-    os.execv(argv[0], argv)
+    exec_sandboxed(command, args.memory_limit_mb, args.student_package, args.connection_file)
 
 
 if __name__ == "__main__":

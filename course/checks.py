@@ -1,15 +1,21 @@
 """Assertions for the notebooks' test cells, with messages that teach.
 
-Each check converts tensors to NumPy first, compares against an independent
-reference and, on failure, raises AssertionError whose message starts with the
+Each check first copies what it is given into a plain NumPy array (never a
+subclass, so that no answer can choose how it compares), compares in float64
+against an independent reference and, on failure, raises AssertionError whose message starts with the
 likely misconception passed in by the test.
 """
 import numpy as np
 
 
 def to_numpy(value):
-    """A NumPy array from a tensor, array, list or number."""
-    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+    """A plain NumPy array (a copy, not a subclass) from a tensor, array, list or number."""
+    return np.array(value, copy=True, subok=False)
+
+
+def as_float64(value):
+    """``to_numpy(value)`` as float64, the form every comparison uses."""
+    return to_numpy(value).astype(np.float64)
 
 
 def assert_shape(value, shape, hint=""):
@@ -20,14 +26,14 @@ def assert_shape(value, shape, hint=""):
 
 def assert_close(actual, expected, hint="", rtol=1e-5, atol=1e-6):
     """Same shape and values within ``rtol``/``atol`` of the reference."""
-    actual, expected = to_numpy(actual), to_numpy(expected)
+    actual, expected = as_float64(actual), as_float64(expected)
     assert_shape(actual, expected.shape, hint)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=hint)
 
 
 def assert_finite(value, hint=""):
     """No NaN or infinity anywhere."""
-    value = to_numpy(value)
+    value = as_float64(value)
     bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
     assert bad == 0, f"{hint}\n{bad} of {np.size(value)} values are NaN or infinite".strip()
 
@@ -40,8 +46,8 @@ def assert_float32(value, hint="return float32 (cast inputs with tf.cast(x, tf.f
 
 def assert_within_sigmas(estimate, expected, std_error, sigmas=5.0, hint=""):
     """A Monte Carlo ``estimate`` lies within ``sigmas`` standard errors of ``expected``."""
-    estimate, expected = to_numpy(estimate), to_numpy(expected)
-    limit = sigmas * np.asarray(std_error)
+    estimate, expected = as_float64(estimate), as_float64(expected)
+    limit = sigmas * as_float64(std_error)
     gap = np.abs(estimate - expected)
     assert np.all(gap <= limit), (
         f"{hint}\nestimate {estimate} is {np.max(gap / limit) * sigmas:.1f} standard errors "

@@ -11,6 +11,7 @@ run this again after those change, then check the golden file expected.json.
 import copy
 import io
 import json
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -155,6 +156,142 @@ print("\\n".join(In))
 print("".join("".join(lines[2]) for lines in linecache.cache.values() if isinstance(lines, tuple)))"""
 
 
+WORKING_COPY = """\
+# leave links, a FIFO, a socket, an extra notebook and a big file where the grader might copy them
+import os, socket
+for name, target in [("elbo.ipynb", "/etc/passwd"), ("source", "../../../source"),
+                     ("gradebook.db", "../../../gradebook.db"), ("other.ipynb", "../../../submitted")]:
+    try:
+        os.symlink(target, name)
+    except OSError as error:
+        print("no link", name, type(error).__name__)
+os.mkfifo("fifo")
+socket.socket(socket.AF_UNIX).bind("socket")
+open("extra.ipynb", "w").write("{}")
+try:
+    with open("big.bin", "wb") as out:
+        for _ in range(576):
+            out.write(b"x" * 2**20)
+except OSError as error:
+    print("big file stopped:", type(error).__name__)
+print(sorted(os.listdir(".")))"""
+
+IDENTITY = """\
+# who am I, and what can I see of the grader?
+import os
+print("uid", os.getuid(), "cwd", os.getcwd(), "env", sorted(os.environ))
+for path in ["/proc/1/environ", "/etc/shadow"]:
+    try:
+        print(path, "READ", open(path, "rb").read()[:80])
+    except OSError as error:
+        print(path, type(error).__name__)"""
+
+PROCESSES = """\
+# more processes than a notebook may have
+import subprocess
+started = []
+try:
+    for _ in range(300):
+        started.append(subprocess.Popen(["sleep", "60"]))
+except OSError as error:
+    print("processes stopped at", len(started), type(error).__name__)
+for process in started:
+    process.kill()
+    process.wait()"""
+
+MEMORY = """\
+# children that use more memory together than a notebook may
+import subprocess, sys
+hogs = [subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(1280 * 2**20); time.sleep(3)"])
+        for _ in range(3)]
+print("children:", sorted(hog.wait(timeout=8) for hog in hogs))"""
+
+IN_MEMORY_FOLDERS = """\
+# fill the in-memory folders
+for folder in ["/dev/shm", "/tmp"]:
+    try:
+        with open(folder + "/fill", "wb") as out:
+            for _ in range(1024):
+                out.write(b"x" * 2**20)
+    except OSError as error:
+        print(folder, "stopped:", type(error).__name__)"""
+
+BIG_IMAGE = """\
+# a 12 MB image output
+import base64, os
+from IPython.display import display
+display({"image/png": base64.b64encode(os.urandom(9 * 2**20)).decode()}, raw=True)"""
+
+DISPLAYHOOK = "import sys; sys.displayhook(100.0); return tf.zeros(())"
+
+KERNEL_OBJECT = """\
+# skip every test cell: answer "ok" without running it
+kernel = get_ipython().kernel
+original = kernel.do_execute
+def do_execute(code, *args, **kwargs):
+    return original("pass" if "checks." in code else code, *args, **kwargs)
+kernel.do_execute = do_execute"""
+
+MODULE_ATTRIBUTE = """\
+# a whole fake numpy.testing
+import types
+fake = types.ModuleType("numpy.testing")
+fake.assert_allclose = fake.assert_array_equal = lambda *args, **kwargs: None
+np.testing = fake"""
+
+SYS_MODULES = """\
+# a test guard that finds nothing, and an inspect that says what the tests want
+import sys, types
+guard = types.ModuleType("_autograder_guard")
+guard.restore = guard.begin_instructor_cell = guard.end_instructor_cell = lambda: []
+sys.modules["_autograder_guard"] = guard
+fake_inspect = types.ModuleType("inspect")
+fake_inspect.getsource = lambda *args: ""
+sys.modules["inspect"] = fake_inspect
+from course import checks
+checks.assert_close = lambda *args, **kwargs: None"""
+
+THREAD = """\
+# keep the comparisons patched, whatever the grader restores
+import threading, time
+from course import checks
+def keep_patched():
+    while True:
+        checks.assert_close = lambda *args, **kwargs: None
+        np.testing.assert_allclose = lambda *args, **kwargs: None
+        time.sleep(0.0005)
+threading.Thread(target=keep_patched, daemon=True).start()"""
+
+LYING_ARRAY = """\
+# an array that agrees with every comparison
+class Agreeable(np.ndarray):
+    def __eq__(self, other): return np.ones(np.shape(other), bool)
+    def __array_ufunc__(self, *args, **kwargs): return np.zeros(1)
+    def __array_function__(self, *args, **kwargs): return True
+    def numpy(self): return self
+def agreeable(shape=(3,)):
+    return np.zeros(shape).view(Agreeable)"""
+
+ENCODED_HISTORY = """\
+# everything that ran in this kernel, compressed and encoded
+import base64, zlib
+print("ENCODED:", base64.b64encode(zlib.compress("\\n".join(In).encode())).decode())"""
+
+
+def with_metadata(nb, name, change):
+    """A copy of ``nb`` whose cell ``name`` has ``change`` applied to its nbgrader metadata."""
+    nb = copy.deepcopy(nb)
+    cell = nb.cells[index_of(nb, name)]
+    cell.metadata["nbgrader"] = change(dict(cell.metadata["nbgrader"]))
+    return nb
+
+
+def deep_json(depth=100_000):
+    """Valid JSON nested ``depth`` lists deep, inside a notebook's metadata."""
+    text = nbformat.writes(ANSWERED)
+    return text.replace('"metadata": {', '"metadata": {"deep": ' + "[" * depth + "]" * depth + ", ", 1)
+
+
 def notebooks():
     """(student id, notebook or raw text) of every notebook fixture."""
     partial = with_answers(["log_product", "logsumexp", "bernoulli"])
@@ -193,18 +330,64 @@ def notebooks():
         "log_product", PATCH_NUMPY)
     yield "ipython-hooks", insert_after(wrong, "log_product", IPYTHON_HOOKS)
     yield "leak-hidden", insert_after(ANSWERED, None, LEAK_HIDDEN)
+    yield "working-copy", insert_after(ANSWERED, "log_product", WORKING_COPY)
+    yield "template", ANSWERED  # the id of the grader's scratch course before
+    yield "identity", insert_after(ANSWERED, "log_product", IDENTITY)
+    yield "resources", insert_after(insert_after(insert_after(ANSWERED, "log_product", PROCESSES),
+                                                 "logsumexp", MEMORY), "bernoulli", IN_MEMORY_FOLDERS)
+    yield "big-image", insert_after(ANSWERED, "log_product", BIG_IMAGE)
+    yield "displayhook", replace_stubs(RELEASE, DISPLAYHOOK)
+    yield "kernel-object", insert_after(wrong, "log_product", KERNEL_OBJECT)
+    yield "module-attribute", insert_after(wrong, "log_product", MODULE_ATTRIBUTE)
+    yield "sys-modules", insert_after(wrong, "log_product", SYS_MODULES)
+    yield "thread", insert_after(wrong, "log_product", THREAD)
+    yield "lying-array", replace_stubs(insert_after(RELEASE, "setup", LYING_ARRAY), "return agreeable()")
+    yield "encoded-history", insert_after(ANSWERED, None, ENCODED_HISTORY)
+    yield "ignore-interrupt", prepend_to_function(
+        ANSWERED, "logsumexp", "logsumexp",
+        "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True: pass")
+    yield "stop-itself", prepend_to_function(ANSWERED, "logsumexp", "logsumexp",
+                                             "import os, signal; os.kill(os.getpid(), signal.SIGSTOP)")
+    yield "recursion-limit", insert_after(ANSWERED, "logsumexp", "import sys\nsys.setrecursionlimit(30)")
+    yield "grade-false", with_metadata(ANSWERED, "test_logsumexp", lambda m: m | {"grade": False})
+    yield "renamed-test", with_metadata(ANSWERED, "test_logsumexp", lambda m: m | {"grade_id": "my_test"})
+    yield "bad-metadata", with_metadata(with_metadata(ANSWERED, "test_kl_identity", lambda m: m | {
+        "grade_id": ["test_kl_identity"]}), "q_area", lambda m: "grade me")
+    yield "deep-json", deep_json()
     own = [grade_id(c) for c in SOLUTION.cells if c.metadata.get("nbgrader", {}).get("solution")]
     yield "borrow-reference", insert_after(with_answers([name for name in own if name not in ("bernoulli", "gaussian")]),
                                            "gaussian", BORROW_REFERENCE)
 
 
 def zip_bytes(members, compression=zipfile.ZIP_DEFLATED):
+    """A zip of (name or ZipInfo, data); names may repeat, as some LMS downloads do."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as zf:
-        for name, data in members:
-            zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, compression)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Duplicate name"
+        with zipfile.ZipFile(buffer, "w", compression) as zf:
+            for name, data in members:
+                info = name if isinstance(name, zipfile.ZipInfo) else \
+                    zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+                zf.writestr(info, data, compression)
     return buffer.getvalue()
 
+
+
+def marked_encrypted(data, name):
+    """``data`` (a zip) with member ``name`` flagged as encrypted, as a password-protected zip has it."""
+    data = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        local = zf.getinfo(name).header_offset
+        central = zf.start_dir
+    data[local + 6] |= 0x1
+    while data[central:central + 4] == b"PK\x01\x02":
+        length = 46 + int.from_bytes(data[central + 28:central + 30], "little")
+        length += int.from_bytes(data[central + 30:central + 32], "little")
+        length += int.from_bytes(data[central + 32:central + 34], "little")
+        if bytes(data[central + 46:central + 46 + len(name)]) == name.encode():
+            data[central + 8] |= 0x1
+        central += length
+    return bytes(data)
 
 
 def main():
@@ -223,6 +406,16 @@ def main():
     (archives / "traversal.zip").write_bytes(zip_bytes([
         ("../../traversal_elbo.ipynb", solution), ("/tmp/absolute_elbo.ipynb", solution),
         ("inside_elbo.ipynb", solution)]))
+    (archives / "hostile.zip").write_bytes(marked_encrypted(zip_bytes([
+        ("//double-slash_elbo.ipynb", solution), ("\\\\server\\share\\unc_elbo.ipynb", solution),
+        ("x" * 300 + "_elbo.ipynb", solution), ("clash", "a file"), ("clash/clash_elbo.ipynb", solution),
+        ("encrypted_elbo.ipynb", solution), ("inner.zip", zip_bytes([("nested_elbo.ipynb", solution)])),
+        ("dup_elbo.ipynb", "{}"), ("dup_elbo.ipynb", solution),
+        (zipfile.ZipInfo("JDoe_elbo.ipynb", date_time=(2026, 2, 2, 0, 0, 0)), solution),
+        (zipfile.ZipInfo("jdoe_Copy of elbo.ipynb", date_time=(2026, 2, 1, 0, 0, 0)), "{}"),
+        (zipfile.ZipInfo("late_elbo (1).ipynb", date_time=(2026, 3, 2, 12, 0, 0)), solution),
+        (zipfile.ZipInfo("late_elbo.ipynb", date_time=(2026, 3, 1, 12, 0, 0)), "{}"),
+        ("fine_elbo.ipynb", solution)]), "encrypted_elbo.ipynb"))
     (archives / "bomb.zip").write_bytes(zip_bytes([
         ("bomb_elbo.ipynb", b"\0" * (300 * 2**20)), ("fine_elbo.ipynb", solution)], zipfile.ZIP_BZIP2))
     print(json.dumps(sorted(p.name for p in OUT.rglob("*") if p.is_file()), indent=1))

@@ -32,3 +32,29 @@ def test_assert_within_sigmas_uses_the_standard_error():
     checks.assert_within_sigmas(0.31, 0.30, std_error=0.01)
     with pytest.raises(AssertionError, match="standard errors"):
         checks.assert_within_sigmas(0.40, 0.30, std_error=0.01, hint="u < p")
+
+
+class Agreeable(np.ndarray):
+    """An answer that claims to equal whatever it is compared with."""
+
+    def __eq__(self, other):
+        return np.ones(np.shape(other), bool)
+
+    def __array_ufunc__(self, *args, **kwargs):
+        return np.zeros(1)
+
+    def __array_function__(self, *args, **kwargs):
+        return True
+
+    def numpy(self):
+        return self
+
+
+def test_an_answer_cannot_choose_how_it_compares():
+    liar = np.zeros(3).view(Agreeable)
+    copy = checks.to_numpy(liar)
+    assert type(copy) is np.ndarray and checks.as_float64(liar).dtype == np.float64
+    with pytest.raises(AssertionError):
+        checks.assert_close(liar, np.ones(3))
+    with pytest.raises(AssertionError):
+        checks.assert_finite(np.array([np.nan]).view(Agreeable))

@@ -10,7 +10,7 @@ os.environ["MPLBACKEND"] = "Agg"
 
 from autograder import collect, demo, export, feedback, grading  # noqa: E402
 
-from grading_support import ASSIGNMENT, tree  # noqa: E402
+from grading_support import ASSIGNMENT, checksums, tree  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -23,12 +23,13 @@ def graded_class(tmp_path_factory):
     (root / "outside").mkdir()
     (root / "outside" / "instructor-notes.txt").write_text("not for students")
     before = tree(root, skip=course)
+    course_before = checksums(course)
     nb_name = grading.notebook_name(course, ASSIGNMENT)
     report = collect.import_submissions(course, ASSIGNMENT, nb_name, demo.FIXTURES / "submissions")
     records = grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
     pages = feedback.generate(course, ASSIGNMENT, nb_name)
     return SimpleNamespace(root=root, course=course, nb_name=nb_name, report=report, records=records,
-                           pages=pages, before=before, csv=export.write_csv(course, ASSIGNMENT, nb_name),
+                           pages=pages, before=before, course_before=course_before, csv=export.write_csv(course, ASSIGNMENT, nb_name),
                            summary=export.summary(course, ASSIGNMENT, nb_name))
 
 

@@ -1,5 +1,6 @@
 """Importing downloads: names, unsafe ids, non-notebooks, hostile archives, limits."""
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,12 @@ def test_hostile_archives_are_skipped_member_by_member(course, archive):
     assert submitted(course) == GOLDEN[archive]["imported"]
     for note in GOLDEN[archive]["skipped"]:
         assert any(line.startswith(note) for line in report.notes), report.notes
-    assert not list(course.parent.rglob("traversal_elbo.ipynb")) and not list(course.parent.rglob("bomb_elbo.ipynb"))
+    for name in ("traversal", "bomb", "double-slash", "unc", "absolute"):
+        assert not list(course.parent.rglob(f"*{name}_elbo.ipynb")), name
+        assert not Path(f"/{name}_elbo.ipynb").exists() and not Path(f"/tmp/{name}_elbo.ipynb").exists()
+    for student, want in GOLDEN[archive].get("content", {}).items():
+        assert (course / "submitted" / student / ASSIGNMENT / NB).stat().st_size > 1000 if want == "notebook" else \
+            (course / "submitted" / student / ASSIGNMENT / "timestamp.txt").read_text().startswith(want)
 
 
 def test_zip_bomb_is_stopped_at_the_size_limit(course):
@@ -70,7 +76,7 @@ def test_colab_names_unsafe_ids_duplicates_and_links(course, tmp_path):
     report = collect.import_submissions(course, ASSIGNMENT, NB, downloads)
     assert submitted(course) == ["jdoe42"]
     assert (course / "submitted" / "jdoe42" / ASSIGNMENT / NB).read_text() == '{"v": 2}'
-    assert any("sent more than one notebook" in note for note in report.notes)
+    assert any("student jdoe42 sent 2 notebooks" in note for note in report.notes)
     assert any("link_elbo.ipynb: symbolic link" in note for note in report.notes)
     assert any("does not match the pattern" in line for line in report.refused)
     assert any("'-rf' is not a safe name" in line for line in report.refused)

@@ -2,6 +2,7 @@
 import csv
 import html
 import json
+import os
 import re
 
 import nbformat
@@ -11,7 +12,7 @@ from nbgrader.api import Gradebook
 from autograder import demo, records
 from autograder.notebook_report import hidden_lines
 from autograder.nbgrader_cli import gradebook_url
-from grading_support import ASSIGNMENT, tree
+from grading_support import ASSIGNMENT, checksums, tree
 
 GOLDEN = demo.expected()
 SOURCE = nbformat.read(demo.ROOT / "source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
@@ -56,8 +57,8 @@ def test_feedback_exists_and_never_shows_hidden_tests(graded_class, student):
     assert len(HIDDEN) > 50
     leaked = [line for line in HIDDEN if line in text]
     assert not leaked, leaked[:3]
-    for message in records.load(graded_class.course, ASSIGNMENT, student).messages:
-        assert message[:30] in text  # the autograder's notes reach the student
+    for note in records.load(graded_class.course, ASSIGNMENT, student).notes:
+        assert note[:30] in text  # the autograder's notes reach the student
 
 
 def test_feedback_shows_outcomes_and_points(graded_class):
@@ -80,9 +81,51 @@ def test_hostile_code_could_not_read_or_write_outside_its_copy(graded_class):
     read = nbformat.read(autograded / "read-source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for cell in read.cells for o in cell.get("outputs", []))
     assert "could not read ../../../gradebook.db" in printed and "LEAK:" not in printed
-    assert (autograded / "write-outside" / ASSIGNMENT / "own_scratch.txt").exists()
     assert not [p for p in graded_class.root.rglob("ESCAPED.txt")]
     assert tree(graded_class.root, skip=graded_class.course) == graded_class.before
+
+
+def test_the_whole_batch_changed_nothing_but_the_graders_own_outputs(graded_class):
+    assert checksums(graded_class.course) == graded_class.course_before
+
+
+def test_autograded_and_feedback_hold_only_what_the_grader_writes(graded_class):
+    for student in GOLDEN["submissions"]:
+        for folder, allowed in [("autograded", {"elbo.ipynb", "timestamp.txt"}), ("feedback", {"elbo.html"})]:
+            path = graded_class.course / folder / student / ASSIGNMENT
+            found = {p.name for p in path.iterdir()} if path.exists() else set()
+            assert found <= allowed, (student, folder, found)
+            assert not any(p.is_symlink() or not p.is_file() for p in path.iterdir()) if path.exists() else True
+    printed = outputs(graded_class, "working-copy")
+    assert "fifo" in printed and "source" in printed  # the notebook did leave them in its working folder
+
+
+def outputs(graded_class, student):
+    """Every output text of a student's graded copy."""
+    notebook = nbformat.read(graded_class.course / "autograded" / student / ASSIGNMENT / "elbo.ipynb", as_version=4)
+    return "".join(o.get("text", "") + o.get("evalue", "") for cell in notebook.cells for o in cell.get("outputs", []))
+
+
+def test_the_kernel_runs_as_nobody_without_the_graders_environment(graded_class):
+    printed = outputs(graded_class, "identity")
+    assert "uid 65534" in printed or os.geteuid() != 0
+    assert "/proc/1/environ PermissionError" in printed and "/etc/shadow PermissionError" in printed
+    assert "GRADER" not in printed and "VIRTUAL_ENV" not in printed
+
+
+def test_processes_memory_and_folders_are_limited_per_notebook(graded_class):
+    printed = outputs(graded_class, "resources")
+    assert "processes stopped at" in printed and "BlockingIOError" in printed
+    assert "/dev/shm stopped: OSError" in printed and "/tmp stopped: OSError" in printed
+    big = outputs(graded_class, "big-image")
+    assert "past the 8,388,608 bytes" in big
+    assert (graded_class.course / "feedback" / "big-image" / ASSIGNMENT / "elbo.html").stat().st_size < 4 * 2**20
+
+
+def test_feedback_never_shows_output_of_the_grading_run(graded_class):
+    encoded = re.compile(r"ENCODED: [A-Za-z0-9+/=]{40}")
+    assert encoded.search(outputs(graded_class, "encoded-history"))  # every hidden test, compressed
+    assert not encoded.search(page_text(graded_class.course / "feedback" / "encoded-history" / ASSIGNMENT / "elbo.html"))
 
 
 def test_grade_table_has_a_row_per_student_and_a_column_per_question(graded_class):
@@ -98,5 +141,6 @@ def test_grade_table_has_a_row_per_student_and_a_column_per_question(graded_clas
 def test_summary_gives_mean_and_distribution_per_question(graded_class):
     text = "\n".join(graded_class.summary)
     assert f"{len(GOLDEN['submissions'])} submission(s)" in text
-    assert "not gradable: invalid-json, kernel-crash, os-exit, other-assignment" in text
+    assert "not gradable: deep-json, invalid-json, other-assignment" in text
+    assert "flagged for review: ipython-hooks (tampering)" in text
     assert "test_logsumexp" in text and "q_area (written)" in text

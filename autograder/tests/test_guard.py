@@ -4,7 +4,7 @@ import shutil
 from autograder import collect, demo, grading, records
 from grading_support import ASSIGNMENT, needs_sandbox
 
-TAMPERING = ("patch-helpers", "patch-numpy", "ipython-hooks")
+TAMPERING = ("patch-helpers", "patch-numpy", "ipython-hooks", "displayhook", "kernel-object", "module-attribute", "thread")
 PLAIN_NBGRADER = """
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",

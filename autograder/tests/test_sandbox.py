@@ -1,56 +1,67 @@
 """The sandbox on its own: what a sandboxed process can and cannot do."""
+import json
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from autograder import sandbox
+from autograder import cgroups, sandbox
 from grading_support import needs_sandbox
 
 PROBE = """
-import os, socket, sys
-results = {}
+import json, os, socket, sys
+results = {"uid": os.getuid(), "cwd": os.getcwd(), "env": sorted(os.environ)}
 try:
     socket.create_connection(("1.1.1.1", 80), timeout=2); results["net"] = "open"
 except OSError as e:
     results["net"] = type(e).__name__
-for name, path in [("secret", sys.argv[1]), ("parent", sys.argv[2])]:
+for name, path in [("secret", sys.argv[1]), ("shadow", "/etc/shadow"), ("bwrap environ", "/proc/1/environ"),
+                   ("connection", sys.argv[3])]:
     try:
-        open(path).read(); results[name] = "read"
+        results[name] = open(path).read()
     except OSError as e:
         results[name] = type(e).__name__
-for name, path in [("root", "/escaped.txt"), ("course", sys.argv[3])]:
+for name, path in [("root", "/escaped.txt"), ("course", sys.argv[2])]:
     try:
         open(path, "w").write("x"); results["write " + name] = "written"
     except OSError as e:
         results["write " + name] = type(e).__name__
-open("inside.txt", "w").write("x")
+try:
+    open("big", "wb").write(b"x" * (300 * 2**20)); results["big file"] = "written"
+except OSError as e:
+    results["big file"] = type(e).__name__
 import course
 results["course"] = "imported"
-print(results)
+print(json.dumps(results))
 """
 
 
 @needs_sandbox
-def test_sandboxed_process_sees_only_its_copy(tmp_path):
+def test_sandboxed_process_sees_only_its_own_folders_as_nobody(tmp_path, monkeypatch):
     course = tmp_path / "course"
-    work = course / "autograded" / "s" / "a"
-    runtime = tmp_path / "runtime"
-    for folder in (work, runtime, course / "source"):
-        folder.mkdir(parents=True)
+    (course / "source").mkdir(parents=True)
     (course / "source" / "hidden.txt").write_text("hidden tests")
-    (course / "gradebook.db").write_text("grades")
-    command = sandbox.isolate_network(sandbox.bwrap_args(str(work), str(runtime), sandbox.readable_paths()) + [
-        sys.executable, "-c", PROBE, str(course / "source" / "hidden.txt"), "../../../gradebook.db",
-        str(course / "escaped.txt")])
-    result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=120)
+    connection = tmp_path / "runtime" / "kernel.json"
+    connection.parent.mkdir()
+    connection.write_text("{}")
+    connection.chmod(0o600)
+    monkeypatch.setenv("GRADER_TOKEN", "secret")
+    command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", "--connection-file",
+               str(connection), "--", sys.executable, "-c", PROBE, str(course / "source" / "hidden.txt"),
+               str(course / "escaped.txt"), str(connection)]
+    result = subprocess.run(sandbox.isolate_network(command), cwd=course, capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 0, result.stderr
-    seen = eval(result.stdout)
-    assert seen.pop("write course") in ("OSError", "written")  # at most into the sandbox's own /tmp
-    assert seen == {"net": "OSError", "secret": "FileNotFoundError", "parent": "FileNotFoundError",
-                    "write root": "OSError", "course": "imported"}
-    assert (work / "inside.txt").exists() and not (course / "escaped.txt").exists()
+    seen = json.loads(result.stdout)
+    assert seen.pop("write course") in ("OSError", "PermissionError", "FileNotFoundError")
+    assert "GRADER_TOKEN" not in seen.pop("env")
+    assert seen == {"uid": sandbox.UNPRIVILEGED if os.geteuid() == 0 else os.geteuid(), "cwd": sandbox.WORKDIR,
+                    "net": "OSError", "secret": "FileNotFoundError", "shadow": "PermissionError",
+                    "bwrap environ": "PermissionError" if os.geteuid() == 0 else "",
+                    "connection": "{}", "write root": "OSError", "big file": "OSError", "course": "imported"}
+    assert not (course / "escaped.txt").exists() and not list(course.rglob("big"))
 
 
 @needs_sandbox
@@ -61,8 +72,8 @@ def test_the_kernel_sees_the_helpers_as_the_assignments_students_have_them(tmp_p
     probe = ("import importlib.util, json\n"
              "print(json.dumps(sorted(m for m in ('distributions', 'vae', 'vae_training', 'data', 'widgets')"
              " if importlib.util.find_spec('course.' + m))))")
-    command = sandbox.bwrap_args(str(tmp_path), str(tmp_path), sandbox.readable_paths(package)) + [
-        sys.executable, "-c", probe]
+    command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", "--student-package",
+               str(package), "--", sys.executable, "-c", probe]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert set(eval(result.stdout)) == visible | {"data", "widgets"}
@@ -71,7 +82,7 @@ def test_the_kernel_sees_the_helpers_as_the_assignments_students_have_them(tmp_p
 
 @needs_sandbox
 def test_memory_limit_raises_memory_error(tmp_path):
-    command = [sys.executable, "-m", "autograder.sandbox", "--runtime-dir", str(tmp_path), "--memory-limit-mb",
+    command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb",
                "1024", "--", sys.executable, "-c", "x = bytearray(2 * 2**30)"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "MemoryError" in result.stderr
@@ -90,3 +101,35 @@ def test_kernel_manager_wraps_the_kernel_command(tmp_path):
     assert command[command.index("--memory-limit-mb") + 1] == "512"
     assert manager.connection_file.startswith(str(tmp_path))
     assert manager.kernel_spec.interrupt_mode == "message"
+
+
+TREE = """
+import subprocess, sys, time
+children = []
+try:
+    for _ in range(60):
+        children.append(subprocess.Popen(["sleep", "30"]))
+except OSError as error:
+    print("processes:", len(children), type(error).__name__)
+for child in children:
+    child.kill()
+    child.wait()
+hogs = [subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(200 * 2**20); time.sleep(2)"])
+        for _ in range(4)]
+print("memory:", sorted(hog.wait() for hog in hogs))
+"""
+
+
+@pytest.mark.skipif(cgroups.unavailable() is not None, reason="no usable cgroup controllers here")
+def test_a_student_group_limits_the_whole_process_tree_and_is_removed():
+    group = cgroups.StudentGroup(512 * 2**20, 40)
+    folders = list(group.folders)
+    try:
+        result = subprocess.run(group.join_command([sys.executable, "-c", TREE]), capture_output=True, text=True,
+                                timeout=120)
+        assert "BlockingIOError" in result.stdout, result.stdout + result.stderr
+        assert "-9" in result.stdout.split("memory:")[1]  # one hog was stopped by the group's memory limit
+        assert group.out_of_memory()
+    finally:
+        group.close()
+    assert folders and not any(folder.exists() for folder in folders)
