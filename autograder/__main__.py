@@ -28,14 +28,17 @@ def _add_grading_options(parser, defaults=grading.Options()):
     parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout,
                         help="seconds allowed for one cell (it is interrupted, the rest still runs)")
     parser.add_argument("--memory-mb", type=int, default=defaults.memory_limit_mb,
-                        help="address-space limit of each kernel, MiB")
+                        help="memory of one notebook's processes together (and address space of each), MiB")
+    parser.add_argument("--max-processes", type=int, default=defaults.max_processes,
+                        help="processes and threads of one notebook together")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run student code without the sandbox (trusted notebooks only)")
 
 
 def _options(args):
     return grading.Options(workers=args.workers, notebook_timeout=args.timeout, cell_timeout=args.cell_timeout,
-                           memory_limit_mb=args.memory_mb, sandbox=not args.no_sandbox)
+                           memory_limit_mb=args.memory_mb, max_processes=args.max_processes,
+                           sandbox=not args.no_sandbox)
 
 
 def parser():

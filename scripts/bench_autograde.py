@@ -11,7 +11,6 @@ to the submitted copy).
 """
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 

@@ -222,7 +222,7 @@ import base64, os
 from IPython.display import display
 display({"image/png": base64.b64encode(os.urandom(9 * 2**20)).decode()}, raw=True)"""
 
-DISPLAYHOOK = "import sys; sys.displayhook(100.0); return tf.zeros(())"
+DISPLAYHOOK = "import sys; sys.displayhook('full marks'); return tf.zeros(())"  # nbgrader: not a number, full marks
 
 KERNEL_OBJECT = """\
 # skip every test cell: answer "ok" without running it
@@ -257,7 +257,9 @@ import threading, time
 from course import checks
 def keep_patched():
     while True:
-        checks.assert_close = lambda *args, **kwargs: None
+        for name in dir(checks):
+            if name.startswith("assert"):
+                setattr(checks, name, lambda *args, **kwargs: None)
         np.testing.assert_allclose = lambda *args, **kwargs: None
         time.sleep(0.0005)
 threading.Thread(target=keep_patched, daemon=True).start()"""
@@ -338,7 +340,9 @@ def notebooks():
     yield "big-image", insert_after(ANSWERED, "log_product", BIG_IMAGE)
     yield "displayhook", replace_stubs(RELEASE, DISPLAYHOOK)
     yield "kernel-object", insert_after(wrong, "log_product", KERNEL_OBJECT)
-    yield "module-attribute", insert_after(wrong, "log_product", MODULE_ATTRIBUTE)
+    yield "module-attribute", insert_after(prepend_to_function(
+        ANSWERED, "logsumexp", "logsumexp", "return tf.reduce_max(tf.cast(a, tf.float32), axis=axis)  # wrong"),
+        "log_product", MODULE_ATTRIBUTE)
     yield "sys-modules", insert_after(wrong, "log_product", SYS_MODULES)
     yield "thread", insert_after(wrong, "log_product", THREAD)
     yield "lying-array", replace_stubs(insert_after(RELEASE, "setup", LYING_ARRAY), "return agreeable()")

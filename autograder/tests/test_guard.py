@@ -27,4 +27,4 @@ def test_tampering_scores_points_without_the_guard(course, tmp_path):
     grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
     unguarded = {s: r.score for s, r in records.load_all(course, ASSIGNMENT).items()}
     guarded = {s: demo.expected()["submissions"][s]["score"] for s in TAMPERING}
-    assert all(unguarded[s] > guarded[s] for s in TAMPERING), (unguarded, guarded)
+    assert {s for s in TAMPERING if unguarded[s] <= guarded[s]} == set(), (unguarded, guarded)
