@@ -87,7 +87,13 @@ class StudentGroup:
 
     def __init__(self, memory_bytes, max_processes):
         self.folders = []
-        name = f"autograder-{uuid.uuid4().hex[:12]}"
+        try:
+            self._create(f"autograder-{uuid.uuid4().hex[:12]}", memory_bytes, max_processes)
+        except OSError:
+            self.close()
+            raise
+
+    def _create(self, name, memory_bytes, max_processes):
         for controller, parent in parents().items():
             folder = parent / name
             if folder not in self.folders:

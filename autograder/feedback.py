@@ -17,6 +17,7 @@ holds the HTML page only.
 
 import html
 import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,8 +28,7 @@ from traitlets import Unicode
 
 from autograder import records
 from autograder.nbgrader_cli import NbgraderError, run_nbgrader
-from autograder.notebook_report import (parse_notebook, release_tests, split_hidden, tamper_notes,
-                                        test_outcome)
+from autograder.notebook_report import parse_notebook, release_tests, split_hidden, test_outcome
 from autograder.preprocessors import is_test_cell
 
 HIDDEN_PLACEHOLDER = "# (hidden tests: not shown)"
@@ -61,11 +61,9 @@ class StudentView(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         if is_test_cell(cell):
             outcome = test_outcome(cell, self._release.get(cell.metadata.nbgrader["grade_id"]))
-            notes = tamper_notes(cell)
             visible, hidden, _ = split_hidden(cell.source)
             cell.source = visible + ("\n" + HIDDEN_PLACEHOLDER if hidden else "")
-            text = outcome_text(outcome) + "".join(f"  changed by the notebook's code: {n}\n" for n in notes)
-            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=text)]
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=outcome_text(outcome))]
         elif cell.cell_type == "code":
             sent = self._sent.get(cell.get("id"))
             cell.outputs = list(sent.get("outputs", [])) if sent is not None and sent.cell_type == "code" else []
@@ -102,20 +100,21 @@ def _one(course_root, assignment, notebook_name, record):
     folder = Path(course_root, "feedback", record.student, assignment)
     page = folder / Path(notebook_name).with_suffix(".html").name
     reasons = record.notes
+    rendered = False
     if record.status == "graded":
         log = records.grading_dir(course_root, assignment) / "logs" / f"{record.student}.feedback.log"
         try:
             run_nbgrader(course_root, "generate_feedback", assignment, "--student", record.student, "--force",
                          f"--StudentView.course_root={course_root}", f"--AddGradingNotes.course_root={course_root}",
                          log_path=log, timeout=600)
-        except (NbgraderError, OSError, TimeoutError) as error:
+            rendered = page.is_file() and not page.is_symlink()
+        except (NbgraderError, OSError, subprocess.TimeoutExpired) as error:
             reasons = [f"the feedback page could not be rendered ({str(error).splitlines()[0][:200]})"]
-    keep = page.is_file() and not page.is_symlink() and reasons is record.notes
     if folder.exists():
         for path in folder.iterdir():
-            if not (keep and path == page):
+            if not (rendered and path == page):
                 shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
-    if not keep:
+    if not rendered:
         folder.mkdir(parents=True, exist_ok=True)
         page.write_text(failure_page(record, reasons))
 

@@ -296,7 +296,8 @@ def describe(course_root, assignment, submitted, autograded_path, report=None):
                            f"cell {name} raised {error_kind(errors[0])} when graded")
             continue
         for note in tamper_notes(cell):
-            report.add(f"around {name}, the notebook's code had replaced what the tests use; restored: {note}")
+            report.add(f"around {name}, the notebook's code had replaced what the tests use; restored: {note}",
+                       f"around {name}, the notebook's code changed what the tests use; a person will review it")
             if "tampering" not in report.flags:
                 report.flags.append("tampering")
         outcome = test_outcome(cell, original.get(name))
