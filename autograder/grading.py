@@ -293,20 +293,22 @@ def autograde(course_root, assignment, options=Options(), progress=True):
         bar.set_postfix_str(f"{outcome.student}: {score:g}/{part.max_score:g}")
 
     def prepare(part, student):
-        """(sanitized notebook, Report) of a submission, or (None, the reason it cannot be graded)."""
+        """The Report of a submission: its sanitized notebook (None when it cannot be graded, with the
+        reason as the Report's message) and what sanitizing changed."""
         path = Path(course_root, "submitted", student, part.name, part.nb_name)
+        report = Report()
         try:
             problem = check_notebook(course_root, part.name, path)
-            if problem:
-                return None, problem
-            notebook, _ = parse_notebook(records.read_regular_file(path).decode("utf-8", errors="replace"))
-            notebook, changes = sanitize(course_root, part.name, notebook)
-        except Exception as error:  # noqa: BLE001
-            return None, f"this file could not be read as a notebook ({type(error).__name__})"
-        report = Report(submitted=notebook)
-        for change in changes:
-            report.add(change)
-        return notebook, report
+            if problem is None:
+                notebook, _ = parse_notebook(records.read_regular_file(path).decode("utf-8", errors="replace"))
+                report.submitted, changes = sanitize(course_root, part.name, notebook)
+                for change in changes:
+                    report.add(change)
+        except Exception as error:  # noqa: BLE001 - one student's file must not stop the class
+            problem = f"this file could not be read as a notebook ({type(error).__name__})"
+        if problem:
+            report.add(problem)
+        return report
 
     try:
         with ThreadPoolExecutor(max_workers=options.workers) as pool:
@@ -314,12 +316,12 @@ def autograde(course_root, assignment, options=Options(), progress=True):
             for part in parts:
                 template = _template(course_root, part.name, part.scratch_root)
                 for student in part.todo:
-                    notebook, report = prepare(part, student)
-                    if notebook is None:
-                        finish(part, Outcome(student, None, [report], 0.0), Report())
+                    report = prepare(part, student)
+                    if report.submitted is None:
+                        finish(part, Outcome(student, None, [], 0.0), report)
                     else:
                         futures[pool.submit(_grade_one, course_root, template, part.scratch_root,
-                                            part.name, student, notebook, options)] = (part, student, report)
+                                            part.name, student, report.submitted, options)] = (part, student, report)
             for future in as_completed(futures):
                 part, student, report = futures[future]
                 try:
