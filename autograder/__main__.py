@@ -2,7 +2,7 @@
 
   grade A SUBMISSIONS   import, autograde, feedback and export in one go (make grade)
   import A SUBMISSIONS  store a folder or .zip of notebooks as submitted/<student>/A/
-  autograde A [A ...]   grade what is new or changed (parallel, sandboxed, resumable)
+  autograde A [A ...]   grade what is new or changed (on Dask, sandboxed, resumable)
   feedback A            per-student HTML in feedback/<student>/A/, hidden tests never shown
   export A              grading/A/grades.csv and a summary in the terminal
   demo                  grade the fixture submissions in a scratch course under build/
@@ -22,7 +22,12 @@ AUTHORING_COMMANDS = ("build", "generate", "colab-links", "publish")
 
 
 def _add_grading_options(parser, defaults=grading.Options()):
-    parser.add_argument("--workers", type=int, default=defaults.workers, help="notebooks graded at once")
+    parser.add_argument("--workers", type=int, default=defaults.workers,
+                        help="worker processes of the embedded Dask cluster (notebooks graded at once)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="grade on an existing Dask cluster: its scheduler's address "
+                                           "(tcp://host:8786); --workers is then ignored")
+    where.add_argument("--scheduler-file", help="grade on an existing Dask cluster: its scheduler file")
     parser.add_argument("--timeout", type=int, default=defaults.notebook_timeout,
                         help="seconds allowed for a whole notebook")
     parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout,
@@ -33,12 +38,15 @@ def _add_grading_options(parser, defaults=grading.Options()):
                         help="processes and threads of one notebook together")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run student code without the sandbox (trusted notebooks only)")
+    parser.add_argument("--allow-weaker-sandbox", action="store_true",
+                        help="let workers without cgroups grade (memory and processes limited per process only)")
 
 
 def _options(args):
     return grading.Options(workers=args.workers, notebook_timeout=args.timeout, cell_timeout=args.cell_timeout,
                            memory_limit_mb=args.memory_mb, max_processes=args.max_processes,
-                           sandbox=not args.no_sandbox)
+                           sandbox=not args.no_sandbox, allow_weaker_sandbox=args.allow_weaker_sandbox,
+                           scheduler=args.scheduler, scheduler_file=args.scheduler_file)
 
 
 def parser():

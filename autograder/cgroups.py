@@ -3,14 +3,13 @@
 A ``StudentGroup`` is one group per controller (cgroup v1: ``memory`` and
 ``pids``) or one group (cgroup v2), always created beneath the cgroup the
 grader itself runs in; the sandbox launcher moves itself in before it starts
-the kernel, so every process the notebook starts is counted. ``close`` kills
+the kernel (``procs_files``), so every process the notebook starts is counted. ``close`` kills
 what is left in the group and removes it. Where no controller can be used,
-``unavailable()`` says so in one line and grading goes on with the per-process
-limits only.
+``unavailable()`` says so in one line, and a worker grades only when the
+instructor allows the weaker sandbox (per-process limits only).
 """
 
 import os
-import shlex
 import signal
 import time
 import uuid
@@ -72,14 +71,33 @@ def unavailable():
             "is limited per process only")
 
 
-def remove_stale():
-    """Remove the empty groups that a grading run which was killed left behind."""
+def remove_stale(min_age=60):
+    """Remove the groups a killed grading process left behind, killing what is still in them, and the
+    empty groups older than ``min_age`` seconds (a new group is empty only until its kernel joins it)."""
     for parent in set(parents().values()):
-        for folder in parent.glob("autograder-*"):
+        for folder in parent.glob("autograder-*-*"):
+            owner_gone = not Path("/proc", folder.name.split("-")[1]).exists()
             try:
-                folder.rmdir()
-            except OSError:  # still in use by another grading run
+                if owner_gone:
+                    _kill_all(folder)
+                if owner_gone or time.time() - folder.stat().st_mtime > min_age:
+                    folder.rmdir()
+            except OSError:  # in use, or already removed by another worker
                 pass
+
+
+def _kill_all(folder):
+    """Kill every process in one group, until it is empty (5 s at most)."""
+    for _ in range(50):
+        pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
 
 
 class StudentGroup:
@@ -88,7 +106,7 @@ class StudentGroup:
     def __init__(self, memory_bytes, max_processes):
         self.folders = []
         try:
-            self._create(f"autograder-{uuid.uuid4().hex[:12]}", memory_bytes, max_processes)
+            self._create(f"autograder-{os.getpid()}-{uuid.uuid4().hex[:12]}", memory_bytes, max_processes)
         except OSError:
             self.close()
             raise
@@ -112,13 +130,9 @@ class StudentGroup:
             else:
                 (folder / "pids.max").write_text(str(max_processes))
 
-    def join_command(self, command):
-        """``command``, started by a shell that first moves itself into this group."""
-        if not self.folders:
-            return command
-        procs = " ".join(shlex.quote(str(folder / "cgroup.procs")) for folder in self.folders)
-        return ["/bin/sh", "-c", f'for f in {procs}; do echo $$ > "$f" || exit 99; done; exec "$@"', "sh",
-                *command]
+    def procs_files(self):
+        """The ``cgroup.procs`` files a process writes its pid into to join this group."""
+        return [str(folder / "cgroup.procs") for folder in self.folders]
 
     def out_of_memory(self):
         """True when the memory limit made the kernel's OOM killer stop a process of this group."""
@@ -131,19 +145,15 @@ class StudentGroup:
                         return True
         return False
 
+    def kill(self):
+        """Kill every process in the group."""
+        for folder in reversed(self.folders):
+            _kill_all(folder)
+
     def close(self):
         """Kill every process left in the group, then remove it."""
+        self.kill()
         for folder in reversed(self.folders):
-            for _ in range(50):
-                pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
-                if not pids:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.1)
             try:
                 folder.rmdir()
             except OSError:

@@ -1,61 +1,53 @@
-"""Autograde a class in parallel, sandboxed, resumable, without losing a grade.
+"""Autograde a class: one Dask task per notebook, sandboxed, resumable, without losing a grade.
 
-Each submission is graded by the real ``nbgrader autograde`` in a scratch
-course of its own (its own copy of the gradebook, so workers never share a
-SQLite file), with its kernel in the bubblewrap sandbox. Only the main process
-writes the course's gradebook: it takes each finished autograded notebook and
-saves its grades with nbgrader's ``SaveAutoGrades`` preprocessor, then writes
-the submission's record. A record names the submission's hash and the
-grader's hash, so a run that was killed and started again grades only what
-is new, changed or unfinished.
+Each submission is read and sanitized here, then graded by a Dask worker
+(``autograder.worker``: nbgrader's autograde pipeline with a warm-started
+sandboxed kernel) on an embedded ``LocalCluster`` or on a cluster given by
+address (``autograder.cluster``). Only this process writes the course's
+gradebook: it takes each autograded notebook as it arrives and saves its
+grades with nbgrader's ``SaveAutoGrades`` preprocessor, then writes the
+submission's record. A record names the submission's hash and the grader's
+hash, so a run that was killed and started again grades only what is new,
+changed or unfinished.
 """
 
-import os
-import re
+import ast
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
+import tempfile
+import uuid
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from distributed import as_completed
+from distributed.client import FutureCancelledError
+from distributed.scheduler import KilledWorker
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveAutoGrades
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
-from autograder import cgroups, records, sandbox
+from autograder import cluster, records, worker
 from autograder.nbgrader_cli import assignments, gradebook_url, run_nbgrader
 from autograder.notebook_report import Report, check_notebook, describe, parse_notebook, sanitize
-
-GRADER_FILES = ("preprocessors.py", "kernel_guard.py", "sandbox.py", "grading.py", "notebook_report.py")
+from autograder.worker import Outcome, Task
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to grade: parallel workers, limits, sandbox."""
+    """How to grade: where, limits, sandbox."""
 
-    workers: int = 2
+    workers: int = 2  # worker processes of the embedded cluster
     notebook_timeout: int = 1200  # seconds for a whole notebook
     cell_timeout: int = 300  # seconds for one cell
     memory_limit_mb: int = 6144  # memory of one notebook's processes together (and address space of each)
     max_processes: int = 256  # processes and threads of one notebook together
     sandbox: bool = True
-
-
-@dataclass
-class Outcome:
-    """What a worker brings back from grading one submission in its scratch course."""
-
-    student: str
-    autograded: Path | None
-    messages: list
-    seconds: float
+    allow_weaker_sandbox: bool = False  # grade on workers without cgroups (per-process limits only)
+    scheduler: str | None = None  # address of an existing Dask scheduler, e.g. tcp://host:8786
+    scheduler_file: str | None = None  # or its scheduler file
 
 
 def notebook_name(course_root, assignment):
@@ -70,7 +62,7 @@ def grader_key(course_root, assignment):
     """Hash of everything that decides a grade: the source notebook, the config, this grader."""
     here = Path(__file__).parent
     return records.file_sha256(Path(course_root, "source", assignment, notebook_name(course_root, assignment)),
-                               Path(course_root, "nbgrader_config.py"), *(here / f for f in GRADER_FILES))
+                               Path(course_root, "nbgrader_config.py"), *(here / f for f in worker.GRADER_FILES))
 
 
 def ensure_in_gradebook(course_root, assignment):
@@ -85,95 +77,49 @@ def ensure_in_gradebook(course_root, assignment):
     run_nbgrader(course_root, "generate_assignment", assignment, "--force")
 
 
-def _scratch_config(course_root, runtime_dir, package, options):
-    """The course's nbgrader config, plus the grading run's sandbox, student package and limits."""
-    lines = [Path(course_root, "nbgrader_config.py").read_text(), "", "# grading run"]
-    lines.append(f"c.Execute.timeout = {options.cell_timeout}")
-    if options.sandbox:
-        lines += ['c.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"',
-                  f"c.SandboxedKernelManager.memory_limit_mb = {options.memory_limit_mb}",
-                  f"c.SandboxedKernelManager.runtime_dir = {str(runtime_dir)!r}",
-                  f"c.SandboxedKernelManager.student_package = {str(package)!r}"]
-    return "\n".join(lines) + "\n"
+def notebook_imports(source):
+    """Modules the read-only code cells of a source notebook import, in order (``from m import n``
+    gives ``m`` and ``m.n``, which may not be a module)."""
+    found = []
+    for cell in source.cells:
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("locked"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            found += [name for name in names if name not in found]
+    return tuple(found)
 
 
-def _template(course_root, assignment, scratch_root):
-    """A scratch course with the course's source of this assignment and a snapshot of its gradebook,
-    and the helper package as the assignment's students have it."""
-    sandbox.student_package(assignment, scratch_root / ".course-package")
-    template = scratch_root / ".template"  # student ids never start with "."
-    shutil.copytree(Path(course_root, "source", assignment), template / "source" / assignment)
-    with sqlite3.connect(Path(course_root, "gradebook.db")) as src, \
-            sqlite3.connect(template / "gradebook.db") as dst:
-        src.backup(dst)
-    return template
-
-
-def _grade_one(course_root, template, scratch_root, assignment, student, notebook, options):
-    """Run nbgrader autograde on ``notebook`` (the sanitized submission) for one student in a scratch
-    course; called in a worker thread."""
-    start = time.perf_counter()
-    work = scratch_root / student
-    shutil.copytree(template, work)
-    runtime_dir = work / ".runtime"
-    runtime_dir.mkdir()
-    (work / "nbgrader_config.py").write_text(
-        _scratch_config(course_root, runtime_dir, scratch_root / ".course-package", options))
-    submitted = work / "submitted" / student / assignment
-    submitted.mkdir(parents=True)
-    nbformat.write(notebook, submitted / notebook_name(course_root, assignment))
-    timestamp = Path(course_root, "submitted", student, assignment, "timestamp.txt")
-    if timestamp.is_file():
-        shutil.copyfile(timestamp, submitted / "timestamp.txt")
-    log_path = records.grading_dir(course_root, assignment) / "logs" / f"{student}.log"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime_dir)}
-    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
-               "--create", "--force"]
-    group = None
-    if options.sandbox:
-        command = sandbox.isolate_network(command)
-        group = cgroups.StudentGroup(options.memory_limit_mb * 2**20, options.max_processes)
-        command = group.join_command(command)
-    if shutil.which("setpriv"):
-        command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
-    messages = []
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-            try:
-                proc.wait(timeout=options.notebook_timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                messages.append(f"stopped after {options.notebook_timeout} s, the time limit of a whole "
-                                "notebook (an endless loop?); nothing could be graded")
-        out_of_memory = group is not None and group.out_of_memory()
-    finally:
-        if group is not None:
-            group.close()
-    notebook = work / "autograded" / student / assignment / notebook_name(course_root, assignment)
-    found = notebook.is_file() and not notebook.is_symlink()
-    if out_of_memory:
-        messages.append(f"used more than the {options.memory_limit_mb} MiB of memory that one notebook's "
-                        "processes may use together; a process was stopped")
-    if not found and not messages:
-        messages.append(_failure_reason(log_path.read_text(errors="replace")))
-    return Outcome(student, notebook if found else None, messages, time.perf_counter() - start)
-
-
-EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit)): (.+)$")
-
-
-def _failure_reason(log_text):
-    """A sentence for a student from the log of an nbgrader run that produced nothing: the last
-    exception in the log (nbgrader's own last line only says to read the traceback)."""
-    found = [match for line in log_text.splitlines() if (match := EXCEPTION_LINE.match(line))]
-    if found:
-        name, message = found[-1].groups()
-        return f"the grader could not run this notebook ({name.rsplit('.', 1)[-1]}: {message.strip()[:200]})"
-    return "the grader could not run this notebook (see the grading log)"
+def bundle(course_root, assignment):
+    """The assignment's grading bundle: source notebook, config, and a gradebook of only this assignment."""
+    nb_name = notebook_name(course_root, assignment)
+    source = Path(course_root, "source", assignment, nb_name)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp, "gradebook.db")
+        with sqlite3.connect(Path(course_root, "gradebook.db")) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        with warnings.catch_warnings(), Gradebook(f"sqlite:///{copy}") as gradebook:
+            warnings.simplefilter("ignore", SAWarning)
+            for student in gradebook.students:
+                gradebook.remove_student(student.id)
+            for other in gradebook.assignments:
+                if other.name != assignment:
+                    gradebook.remove_assignment(other.name)
+        with sqlite3.connect(copy) as db:
+            db.execute("VACUUM")
+        gradebook_bytes = copy.read_bytes()
+    notebook = nbformat.read(source, as_version=nbformat.NO_CONVERT)
+    return worker.Bundle(assignment, nb_name, source.read_bytes(), Path(course_root, "nbgrader_config.py").read_text(),
+                         gradebook_bytes, notebook_imports(notebook), worker.environment_digest())
 
 
 def _save(course_root, assignment, nb_name, outcome, submitted_dir):
@@ -199,7 +145,7 @@ def _save_unwarned(course_root, assignment, nb_name, outcome, submitted_dir):
     if outcome.autograded is None:
         return 0.0
     target.mkdir(parents=True)
-    (target / nb_name).write_bytes(records.read_regular_file(outcome.autograded))
+    (target / nb_name).write_bytes(outcome.autograded)
     if timestamp is not None:
         (target / "timestamp.txt").write_text(timestamp)
     notebook = nbformat.read(target / nb_name, as_version=nbformat.NO_CONVERT)
@@ -240,16 +186,16 @@ class _Assignment:
     key: str
     max_score: float
     todo: dict  # student -> hash of the submission
-    scratch_root: Path
 
 
 def _prepare(course_root, assignment):
     ensure_in_gradebook(course_root, assignment)
-    scratch_root = records.grading_dir(course_root, assignment) / ".scratch"
-    shutil.rmtree(scratch_root, ignore_errors=True)
-    scratch_root.mkdir(parents=True)
     return _Assignment(assignment, notebook_name(course_root, assignment), grader_key(course_root, assignment),
-                       _max_code_score(course_root, assignment), pending(course_root, assignment), scratch_root)
+                       _max_code_score(course_root, assignment), pending(course_root, assignment))
+
+
+KILLED = ("it stopped its grading worker twice (a crash of the whole grading process, or more memory than the "
+          "worker has); nothing could be graded")
 
 
 def autograde(course_root, assignment, options=Options(), progress=True):
@@ -261,15 +207,8 @@ def autograde(course_root, assignment, options=Options(), progress=True):
     if unknown:
         raise ValueError(f"no assignment {', '.join(map(repr, unknown))} in {course_root / 'source'}; "
                          f"known: {', '.join(assignments(course_root))}")
-    if options.sandbox:
-        sandbox.probe()
-        cgroups.remove_stale()
-        if cgroups.unavailable():
-            print(cgroups.unavailable(), flush=True)
     parts = [_prepare(course_root, name) for name in names]
     done = []
-    bar = tqdm(total=sum(len(part.todo) for part in parts), desc=f"autograding {', '.join(names)}",
-               unit="notebook", disable=not progress)
 
     def finish(part, outcome, report):
         """Save one outcome and its record at once; a fault here becomes this student's message."""
@@ -277,9 +216,13 @@ def autograde(course_root, assignment, options=Options(), progress=True):
         score, status = 0.0, "graded" if outcome.autograded is not None else "failed"
         messages = list(outcome.messages)
         try:
+            log = records.grading_dir(course_root, part.name) / "logs" / f"{outcome.student}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(outcome.log)
             score = _save(course_root, part.name, part.nb_name, outcome, submitted)
             if outcome.autograded is not None:
-                report = describe(course_root, part.name, report.submitted, outcome.autograded, report)
+                saved = Path(course_root, "autograded", outcome.student, part.name, part.nb_name)
+                report = describe(course_root, part.name, report.submitted, saved, report)
         except Exception as error:  # noqa: BLE001 - one student's fault must not stop the class
             status, score = "failed", 0.0
             messages.append(f"the grader could not record this submission ({type(error).__name__}: {error}); "
@@ -310,27 +253,47 @@ def autograde(course_root, assignment, options=Options(), progress=True):
             report.add(problem)
         return report
 
+    def task(part, student, report):
+        timestamp = Path(course_root, "submitted", student, part.name, "timestamp.txt")
+        return Task(student, nbformat.writes(report.submitted).encode(),
+                    timestamp.read_text().strip() if timestamp.is_file() else None)
+
+    pending_total = sum(len(part.todo) for part in parts)
+    bar = tqdm(total=pending_total, desc=f"autograding {', '.join(names)}", unit="notebook", disable=not progress)
     try:
-        with ThreadPoolExecutor(max_workers=options.workers) as pool:
-            futures = {}
-            for part in parts:
-                template = _template(course_root, part.name, part.scratch_root)
-                for student in part.todo:
+        if not pending_total:
+            return done
+        with cluster.connect(options) as client:
+            resource = cluster.offer(client, options, worker.environment_digest())
+            run = uuid.uuid4().hex[:8]
+            bundles = {part.name: bundle(course_root, part.name) for part in parts}
+            waiting = [(part, student) for part in parts for student in part.todo]
+            running, jobs = as_completed(), {}
+            while waiting or running.count():
+                # As many tasks as workers that can take one: a worker that dies takes only its own with it.
+                while waiting and running.count() < cluster.capacity(client, resource):
+                    part, student = waiting.pop(0)
                     report = prepare(part, student)
                     if report.submitted is None:
-                        finish(part, Outcome(student, None, [], 0.0), report)
-                    else:
-                        futures[pool.submit(_grade_one, course_root, template, part.scratch_root,
-                                            part.name, student, report.submitted, options)] = (part, student, report)
-            for future in as_completed(futures):
-                part, student, report = futures[future]
+                        finish(part, Outcome(student, None), report)
+                        continue
+                    future = client.submit(worker.grade, bundles[part.name], task(part, student, report), options,
+                                           key=f"grade-{part.name}-{student}-{run}", pure=False,
+                                           resources={resource: 1})
+                    jobs[future.key] = (part, student, report)
+                    running.add(future)
+                if not running.count():
+                    continue
+                future = next(running)
+                part, student, report = jobs.pop(future.key)
                 try:
                     outcome = future.result()
-                except Exception as error:  # a fault of the grader must not lose the other grades
-                    outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"], 0.0)
+                except KilledWorker:
+                    outcome = Outcome(student, None, [KILLED])
+                except (Exception, FutureCancelledError) as error:  # a fault of the grader must not lose the other grades
+                    outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"])
                 finish(part, outcome, report)
+            cluster.release(client)
     finally:
         bar.close()
-        for part in parts:
-            shutil.rmtree(part.scratch_root, ignore_errors=True)
     return done

@@ -8,7 +8,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Any, Integer
 
 GUARD_SOURCE = (Path(__file__).with_name("kernel_guard.py")).read_text()
 INSTALL_GUARD = (
@@ -50,6 +50,16 @@ class GuardedExecute(Execute):
     """
 
     responsive_timeout = Integer(15, help="Seconds a kernel may take to answer after an interrupt.").tag(config=True)
+    kernel = Any(None, allow_none=True, help="A kernel prepared for this notebook (autograder.kernels.PreparedKernel, "
+                                             "a warm start); by default a new kernel is started.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        try:
+            return super().preprocess(nb, resources, km or (self.kernel.manager if self.kernel else None))
+        finally:
+            if not self.owns_km and self.kc is not None:  # its owner shuts the kernel down
+                self.kc.stop_channels()
+                self.kc = None
 
     def _guard(self, call):
         reply = self.wait_for_reply(self.kc.execute(

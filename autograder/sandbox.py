@@ -2,9 +2,10 @@
 
 What the sandbox guarantees, for the kernel and everything it starts:
 
-* no network: the grading worker (nbgrader and the kernels it starts) runs in
-  a network namespace of its own whose only interface is loopback
-  (``isolate_network``); nbgrader talks to the kernel over TCP on that loopback;
+* no network: the kernel runs in a network namespace of its own whose only
+  interface is loopback; the grader talks to it over Unix sockets in a folder
+  of its own (``SOCKETS``), the only folder it shares with the grader, closed
+  to new files once the kernel is up;
 * a read-only view of an allow-list only: the system (/usr, /etc, ...), the
   Python installation and virtual environment, and the ``course`` helper
   package as the students of the graded assignment have it (``student_package``:
@@ -21,8 +22,8 @@ What the sandbox guarantees, for the kernel and everything it starts:
   environment (bubblewrap itself starts with none), a per-process
   address-space limit and a file-size limit. The memory and process count of
   the whole tree are limited one level up, per student (``autograder.cgroups``).
-  It runs in the session without a terminal that jupyter_client starts it in;
-  cells past their time limit are interrupted by message, not by signal.
+  The launcher moves itself into the student's groups before bubblewrap starts.
+  Cells past their time limit are interrupted by message, not by signal.
 
 What it does not guarantee: it shares the kernel (Linux) with the grader, so
 it is no defence against kernel exploits; CPU is limited only by the time
@@ -40,11 +41,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
 
 WORKDIR = "/home/student"
 KERNEL_ENV = {
@@ -112,11 +110,12 @@ def readable_paths(package=None):
     return [(str(shown.get(target, target)), str(target)) for target in sorted(targets)]  # parents first
 
 
-def bwrap_args(readable=(), files=()):
-    """bubblewrap arguments that confine a command to private in-memory folders, as an unprivileged user;
-    ``files`` are (open file descriptor, path) copied in read-only (the kernel's connection file)."""
+def bwrap_args(readable=(), files=(), writable=()):
+    """bubblewrap arguments that confine a command to private in-memory folders, as an unprivileged user,
+    without network; ``files`` are (open file descriptor, path) copied in read-only (the kernel's
+    connection file), ``writable`` folders are shared with the grader (the kernel's sockets)."""
     root = os.geteuid() == 0
-    args = [bwrap_path(), "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+    args = [bwrap_path(), "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--unshare-net",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     # As root, bubblewrap keeps only what setpriv needs to become nobody; otherwise a user namespace.
     args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if root else \
@@ -130,16 +129,21 @@ def bwrap_args(readable=(), files=()):
     for folder, size in FOLDER_BYTES.items():
         args += ["--perms", "1777", "--size", str(size), "--tmpfs", folder]
     made = set(FOLDER_BYTES)
+
+    def parents_of(target):  # bubblewrap would make them 0700, closed to the kernel's user
+        parents = [str(p) for p in reversed(Path(target).parents) if str(p) != "/"]
+        if any(p in SYSTEM_PATHS for p in parents):
+            return []
+        new = [p for p in parents if p not in made]
+        made.update(new)
+        return [arg for p in new for arg in ("--perms", "0755", "--dir", p)]
+
     for source, target in readable:  # after the private /tmp, which would hide an environment kept under /tmp
-        parents = [p for p in reversed(Path(target).parents) if str(p) != "/"]
-        if not any(str(p) in SYSTEM_PATHS for p in parents):
-            for parent in map(str, parents):  # bubblewrap would make them 0700, closed to the kernel's user
-                if parent not in made:
-                    args += ["--perms", "0755", "--dir", parent]
-                    made.add(parent)
-        args += ["--ro-bind", source, target]
+        args += [*parents_of(target), "--ro-bind", source, target]
+    for folder in writable:
+        args += [*parents_of(folder), "--bind", folder, folder]
     for fd, path in files:
-        args += ["--perms", "0444", "--file", str(fd), path]
+        args += [*parents_of(path), "--perms", "0444", "--file", str(fd), path]
     args += ["--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     for key, value in sorted(env.items()):
@@ -147,22 +151,19 @@ def bwrap_args(readable=(), files=()):
     return args + (["--", *DROP_PRIVILEGES] if root else ["--"])
 
 
-def isolate_network(command):
-    """``command`` in a network namespace of its own, with loopback only (the grading worker)."""
-    return [bwrap_path(), "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", *command]
-
-
 def probe():
     """Start a trivial sandboxed command; raise SandboxUnavailable with the reason if it fails."""
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(isolate_network(bwrap_args() + ["true"]), capture_output=True, text=True,
-                                cwd=tmp, env={})
+        result = subprocess.run(bwrap_args() + ["true"], capture_output=True, text=True, cwd=tmp, env={})
     if result.returncode != 0:
         raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()}")
 
 
-def exec_sandboxed(command, memory_limit_mb, package=None, connection_file=None):
-    """Replace this process by ``command`` in the sandbox, with limits, started with an empty environment."""
+def exec_sandboxed(command, memory_limit_mb, package=None, connection_file=None, sockets=None, cgroup_procs=()):
+    """Join the student's cgroups, then replace this process by ``command`` in the sandbox, with limits,
+    started with an empty environment."""
+    for procs in cgroup_procs:
+        Path(procs).write_text(str(os.getpid()))
     limit = memory_limit_mb * 2 ** 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
@@ -172,33 +173,8 @@ def exec_sandboxed(command, memory_limit_mb, package=None, connection_file=None)
         fd = os.open(connection_file, os.O_RDONLY)
         os.set_inheritable(fd, True)
         files.append((fd, connection_file))
-    argv = bwrap_args(readable_paths(package), files) + command
+    argv = bwrap_args(readable_paths(package), files, [sockets] if sockets else []) + command
     os.execve(argv[0], argv, {})
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts every kernel through ``python -m autograder.sandbox``.
-
-    It confines the file system, user, processes and memory of the kernel; the
-    network is cut one level up, around the whole grading worker (``isolate_network``).
-    """
-
-    memory_limit_mb = Integer(6144, help="Address-space limit of the kernel, in MiB.").tag(config=True)
-    runtime_dir = Unicode(help="Folder for the kernel's connection file.").tag(config=True)
-    student_package = Unicode("", help="The course package as students have it (student_package), "
-                                       "shown to the kernel in place of the real one.").tag(config=True)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.connection_file = os.path.join(self.runtime_dir, f"kernel-{uuid.uuid4().hex[:12]}.json")
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        # Interrupt by message: a SIGINT to the process group would stop bubblewrap, not the cell.
-        self.kernel_spec.interrupt_mode = "message"
-        cmd = super().format_kernel_cmd(extra_arguments)
-        package = ["--student-package", self.student_package] if self.student_package else []
-        return [sys.executable, "-m", "autograder.sandbox", "--connection-file", self.connection_file,
-                "--memory-limit-mb", str(self.memory_limit_mb), *package, "--", *cmd]
 
 
 def main(argv=None):
@@ -207,10 +183,13 @@ def main(argv=None):
     parser.add_argument("--connection-file", help="the kernel's connection file, copied in read-only")
     parser.add_argument("--memory-limit-mb", type=int, required=True)
     parser.add_argument("--student-package", help="a student_package to show in place of the course package")
+    parser.add_argument("--sockets", help="a folder shared with the grader (the kernel's sockets)")
+    parser.add_argument("--cgroup-procs", action="append", default=[], help="a cgroup.procs file to join first")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    exec_sandboxed(command, args.memory_limit_mb, args.student_package, args.connection_file)
+    exec_sandboxed(command, args.memory_limit_mb, args.student_package, args.connection_file, args.sockets,
+                   args.cgroup_procs)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,18 @@
 """Names the autograder tests share (a plain module: ``conftest`` is ambiguous across test folders)."""
 import hashlib
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
+from distributed import Client
 
-from autograder import demo
+from autograder import cgroups, demo
 
 ASSIGNMENT = demo.expected()["assignment"]
 needs_sandbox = pytest.mark.skipif(shutil.which("bwrap") is None,
@@ -30,3 +38,90 @@ def checksums(root, skip=GRADER_OUTPUTS):
         found[str(relative)] = (f"link to {path.readlink()}" if path.is_symlink()
                                 else hashlib.sha256(path.read_bytes()).hexdigest())
     return found
+
+
+class HandStartedCluster:
+    """``dask scheduler`` and ``dask worker`` processes on localhost, as an instructor starts them by hand
+    (the scheduler retries a task once, as the README asks); ``refusing`` workers have no bubblewrap."""
+
+    def __init__(self, folder, workers=2, refusing=0):
+        self.scheduler_file = str(folder / "scheduler.json")
+        env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+        self.processes = [subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", self.scheduler_file,
+             "--port", "0", "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        for number in range(workers + refusing):
+            worker_env = dict(env, PATH="/nonexistent") if number >= workers else env
+            self.processes.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", self.scheduler_file,
+                 "--nthreads", "1", "--no-dashboard", "--local-directory", str(folder / f"worker{number}"),
+                 "--preload", "autograder.cluster"],
+                env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.client = None
+
+    def wait(self, workers, timeout=180):
+        """A client once ``workers`` workers have joined."""
+        deadline = time.monotonic() + timeout
+        while not Path(self.scheduler_file).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.client = Client(scheduler_file=self.scheduler_file, timeout=timeout)
+        self.client.wait_for_workers(workers, timeout=timeout)
+        return self.client
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class WorkerKiller(threading.Thread):
+    """Kills (SIGKILL) the worker process grading a student's notebook, ``kills[student]`` times, each time
+    ``after`` seconds into the task."""
+
+    def __init__(self, client, kills, after=3.0):
+        super().__init__(daemon=True)
+        self.client, self.kills, self.after = client, dict(kills), after
+        self.killed = []  # (student, worker address)
+        self.done = threading.Event()
+
+    def run(self):
+        seen = {}
+        while not self.done.is_set() and any(self.kills.values()):
+            now = time.monotonic()
+            for address, keys in self.client.processing().items():
+                for key in keys:
+                    student = next((s for s, left in self.kills.items() if left and f"-{s}-" in str(key)), None)
+                    if student is None:
+                        continue
+                    started = seen.setdefault((address, key), now)
+                    if now - started >= self.after:
+                        pid = self.client.run(os.getpid, workers=[address])[address]
+                        os.kill(pid, signal.SIGKILL)
+                        self.kills[student] -= 1
+                        self.killed.append((student, address))
+            time.sleep(0.2)
+
+
+def descendants(*pids):
+    """Command lines of every living descendant of ``pids`` (this process by default)."""
+    import psutil
+
+    found = []
+    for pid in pids or (os.getpid(),):
+        try:
+            found += [" ".join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def student_groups():
+    """Every student cgroup that exists now."""
+    return [folder for parent in set(cgroups.parents().values()) for folder in parent.glob("autograder-*")]

@@ -4,10 +4,11 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from autograder import cgroups, sandbox
+from autograder import cgroups, kernels, sandbox
 from grading_support import needs_sandbox
 
 PROBE = """
@@ -51,8 +52,7 @@ def test_sandboxed_process_sees_only_its_own_folders_as_nobody(tmp_path, monkeyp
     command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", "--connection-file",
                str(connection), "--", sys.executable, "-c", PROBE, str(course / "source" / "hidden.txt"),
                str(course / "escaped.txt"), str(connection)]
-    result = subprocess.run(sandbox.isolate_network(command), cwd=course, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen.pop("write course") in ("OSError", "PermissionError", "FileNotFoundError")
@@ -95,11 +95,14 @@ def test_missing_bubblewrap_says_how_to_install_it(monkeypatch):
 
 
 def test_kernel_manager_wraps_the_kernel_command(tmp_path):
-    manager = sandbox.SandboxedKernelManager(kernel_name="python3", runtime_dir=str(tmp_path), memory_limit_mb=512)
+    manager = kernels.SandboxedKernelManager(kernel_name="python3", runtime_dir=str(tmp_path), memory_limit_mb=512,
+                                             cgroup_procs=["/a/cgroup.procs", "/b/cgroup.procs"])
     command = manager.format_kernel_cmd()
     assert command[:3] == [sys.executable, "-m", "autograder.sandbox"]
     assert command[command.index("--memory-limit-mb") + 1] == "512"
+    assert command.count("--cgroup-procs") == 2 and command[command.index("--sockets") + 1] == str(tmp_path / "sockets")
     assert manager.connection_file.startswith(str(tmp_path))
+    assert (manager.transport, manager.ip) == ("ipc", str(tmp_path / "sockets" / "kernel"))
     assert manager.kernel_spec.interrupt_mode == "message"
 
 
@@ -120,16 +123,51 @@ print("memory:", sorted(hog.wait() for hog in hogs))
 """
 
 
+@needs_sandbox
 @pytest.mark.skipif(cgroups.unavailable() is not None, reason="no usable cgroup controllers here")
-def test_a_student_group_limits_the_whole_process_tree_and_is_removed():
+def test_a_student_group_limits_the_whole_sandboxed_process_tree_and_is_removed():
     group = cgroups.StudentGroup(512 * 2**20, 40)
     folders = list(group.folders)
     try:
-        result = subprocess.run(group.join_command([sys.executable, "-c", TREE]), capture_output=True, text=True,
-                                timeout=120)
+        joined = [arg for procs in group.procs_files() for arg in ("--cgroup-procs", procs)]
+        command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", *joined, "--",
+                   sys.executable, "-c", TREE]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert "BlockingIOError" in result.stdout, result.stdout + result.stderr
         assert "-9" in result.stdout.split("memory:")[1]  # one hog was stopped by the group's memory limit
         assert group.out_of_memory()
     finally:
         group.close()
     assert folders and not any(folder.exists() for folder in folders)
+
+
+WARM = """
+import sys
+print(sorted(m for m in ("numpy", "course.checks", "wave") if m in sys.modules), len(In), "checks" in dir())
+"""
+
+
+@needs_sandbox
+def test_a_prepared_kernel_has_its_imports_done_silently_and_leaves_nothing(tmp_path):
+    from nbclient import NotebookClient
+    import nbformat
+
+    spec = kernels.KernelSpec(str(sandbox.student_package("01_elbo", tmp_path / "package")),
+                              ("numpy", "course.checks", "no_such_module"), 2048, 64)
+    supply = kernels.KernelSupply(tmp_path)
+    kernel = supply.take(spec)
+    try:
+        sockets = kernel.folder / "sockets"
+        assert oct(sockets.stat().st_mode & 0o777) == oct(0o755), "no new file in the shared folder once it is up"
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM)])
+        NotebookClient(notebook, km=kernel.manager, timeout=60).execute()
+        assert notebook.cells[0].outputs[0]["text"] == "['course.checks', 'numpy'] 2 False\n"
+        pids = [int(p) for folder in kernel.group.folders for p in (folder / "cgroup.procs").read_text().split()]
+        assert pids
+        folders = list(kernel.group.folders)
+    finally:
+        kernel.close()
+        supply.discard()
+    assert not any(Path("/proc", str(pid)).exists() for pid in pids)
+    assert not any(folder.exists() for folder in folders) and not kernel.folder.exists()
+    assert not list(tmp_path.glob("kernel-*")), "the prepared next kernel was closed too"
