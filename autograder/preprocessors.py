@@ -35,7 +35,22 @@ def error_output(ename, evalue):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-class GuardedExecute(Execute):
+class PreparedExecute(Execute):
+    """nbgrader's Execute, in the kernel the grading worker prepared for this notebook (a warm start)."""
+
+    kernel = Any(None, allow_none=True, help="A kernel prepared for this notebook (autograder.kernels.PreparedKernel, "
+                                             "a warm start); by default a new kernel is started.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        try:
+            return super().preprocess(nb, resources, km or (self.kernel.manager if self.kernel else None))
+        finally:
+            if not self.owns_km and self.kc is not None:  # its owner shuts the kernel down
+                self.kc.stop_channels()
+                self.kc = None
+
+
+class GuardedExecute(PreparedExecute):
     """nbgrader's Execute, hardened against notebooks that tamper with the tests or stop the kernel.
 
     Before the first cell it records what the tests rely on (``kernel_guard``);
@@ -50,17 +65,6 @@ class GuardedExecute(Execute):
     """
 
     responsive_timeout = Integer(15, help="Seconds a kernel may take to answer after an interrupt.").tag(config=True)
-    kernel = Any(None, allow_none=True, help="A kernel prepared for this notebook (autograder.kernels.PreparedKernel, "
-                                             "a warm start); by default a new kernel is started.").tag(config=True)
-
-    def preprocess(self, nb, resources=None, km=None):
-        try:
-            return super().preprocess(nb, resources, km or (self.kernel.manager if self.kernel else None))
-        finally:
-            if not self.owns_km and self.kc is not None:  # its owner shuts the kernel down
-                self.kc.stop_channels()
-                self.kc = None
-
     def _guard(self, call):
         reply = self.wait_for_reply(self.kc.execute(
             "", silent=True, store_history=False,

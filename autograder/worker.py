@@ -174,7 +174,7 @@ def _autograde(folder, bundle, task, options, kernel):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
     run = Config()
     run.Execute.timeout = options.cell_timeout
-    run.GuardedExecute.kernel = kernel
+    run.PreparedExecute.kernel = kernel
     config.merge(run)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(folder)), config=config)
     with warnings.catch_warnings():  # nbgrader's gradebook API trips SQLAlchemy's autoflush warnings

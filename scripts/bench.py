@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench.py [--only NAME ...] [--out-dir build]
 
 Every figure is measured by a task in a fresh process (`bench_vae.py`, `bench_notebooks.py`,
-`bench_autograde.py`), one after another, with its result, log and scratch files in
+`bench_autograde.py`, the last also with the grader of ``BASELINE``), one after another, with its result, log and scratch files in
 ``<out-dir>/bench/<task>/``, while this process samples the resident memory of
 the task's whole process tree (kernels and sandboxes included) every 0.1 s. Writes
 ``bench.json`` (everything) and ``bench.md`` (the tables) to ``--out-dir``. Full MNIST is used
@@ -30,6 +30,13 @@ SCRIPTS = Path(__file__).resolve().parent
 ASSIGNMENTS = sorted(path.parent.name for path in (ROOT / "solutions").glob("*/*.ipynb"))
 TASK_TIMEOUT_S = 1800
 SAMPLE_EVERY_S = 0.1
+# The grader before the Dask engine (a thread pool, one `nbgrader autograde` process per notebook):
+# its autograde tasks run in the same bench run, as the baseline of the grading figures.
+BASELINE = "5054541"
+GRADING = {"autograde-blank": ["--kind", "blank", "--workers", "1"],
+           "autograde-serial": ["--kind", "submission", "--workers", "1"],
+           "autograde-2-workers": ["--kind", "submission", "--workers", "2"],
+           "autograde-batch": ["--kind", "batch", "--count", "40", "--workers", "2"]}
 
 
 def tasks():
@@ -39,9 +46,29 @@ def tasks():
     for assignment in ASSIGNMENTS:
         notebook = next((ROOT / "solutions" / assignment).glob("*.ipynb"))
         found[f"notebook-{assignment}"] = ["bench_notebooks.py", str(notebook)]
-    found["autograde-serial"] = ["bench_autograde.py", "--workers", "1"]
-    found["autograde-2-workers"] = ["bench_autograde.py", "--workers", "2"]
+    for name, arguments in GRADING.items():
+        found[name] = ["bench_autograde.py", *arguments]
+        found[f"baseline-{name}"] = ["bench_autograde.py", *arguments]
     return found
+
+
+def baseline_python(out_dir):
+    """A Python that imports the course and grader of ``BASELINE`` (``git archive``) with this environment's
+    packages: a hard-linked copy of the environment without this checkout's editable install. Made once."""
+    folder = out_dir / "bench" / "baseline"
+    python = folder / "venv" / "bin" / "python"
+    if python.exists():
+        return python
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "src").mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", BASELINE], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder / "src")], input=archive, check=True)
+    shutil.copytree(sys.prefix, folder / "venv", symlinks=True, copy_function=os.link)
+    site = next((folder / "venv" / "lib").glob("python3*/site-packages"))
+    for path in site.glob("__editable__*"):
+        path.unlink()
+    (site / "baseline.pth").write_text(f"{folder / 'src'}\n")
+    return python
 
 
 def tree_rss(process):
@@ -55,7 +82,7 @@ def tree_rss(process):
     return total
 
 
-def measure(command, folder, timeout=TASK_TIMEOUT_S):
+def measure(command, folder, timeout=TASK_TIMEOUT_S, python=sys.executable):
     """Run ``python scripts/<command> --out <folder>/result.json`` (log in ``<folder>/log.txt``, scratch
     space in ``folder``); returns its JSON result, seconds and peak MiB."""
     shutil.rmtree(folder, ignore_errors=True)
@@ -63,7 +90,7 @@ def measure(command, folder, timeout=TASK_TIMEOUT_S):
     out, log_path = folder / "result.json", folder / "log.txt"
     with open(log_path, "w") as log:
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, str(SCRIPTS / command[0]), *command[1:], "--out", str(out)],
+        child = subprocess.Popen([str(python), str(SCRIPTS / command[0]), *command[1:], "--out", str(out)],
                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         watched, peak = psutil.Process(child.pid), 0
         while child.poll() is None:
@@ -104,9 +131,10 @@ def run(names, out_dir):
     for name, command in names.items():
         print(f"{name} ...", end=" ", flush=True)
         try:
-            report["tasks"][name] = measure(command, out_dir / "bench" / name)
+            python = baseline_python(out_dir) if name.startswith("baseline-") else sys.executable
+            report["tasks"][name] = measure(command, out_dir / "bench" / name, python=python)
             print(f"{report['tasks'][name]['process_s']} s, peak {report['tasks'][name]['peak_mib']} MiB", flush=True)
-        except (RuntimeError, OSError, ValueError) as error:
+        except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as error:
             report["tasks"][name] = {"error": str(error)}
             print(f"FAILED: {error} (log: {out_dir / 'bench' / name / 'log.txt'})", flush=True)
     report["total_s"] = round(time.perf_counter() - start, 1)

@@ -1,13 +1,20 @@
-"""Autograde one complete submission for `scripts/bench.py`, sandboxed, through the real nbgrader pipeline.
+"""Autograde through the real pipeline, sandboxed, for `scripts/bench.py`.
 
-    python scripts/bench_autograde.py --workers 2 [--assignments 01_elbo 03_sbn] --out result.json
+    python scripts/bench_autograde.py --kind submission --workers 2 [--assignments 01_elbo 03_sbn] --out result.json
 
-In a fresh course beside the ``--out`` file (every assignment generated into its gradebook
-first, untimed), one student submits the reference solution of every assignment; one
-``autograde`` run then grades them all, ``--workers`` notebooks at a time, and every solution
-must get full marks. Per notebook: the seconds of its nbgrader run, its grading-mode seconds
-(cells' timestamps in the autograded copy) and its kernel's peak memory (a probe cell appended
-to the submitted copy).
+In a fresh course beside the ``--out`` file (every assignment generated into its gradebook first,
+untimed), one ``autograde`` run grades, ``--workers`` notebooks at a time:
+
+* ``submission``: one student's complete submission, the reference solution of every assignment
+  (each must get full marks);
+* ``blank``: one student's blank release of every assignment (the fixed cost of a notebook: its
+  nbgrader run, minus its cells' own seconds, is what grading costs outside the cells);
+* ``batch``: ``--count`` students, each submitting the reference solution of the first assignment.
+
+Per notebook: the seconds of its grading, its cells' seconds in grading mode (their timestamps in
+the autograded copy) and, for ``submission``, its kernel's peak memory (a probe cell appended to the
+submitted copy). The script uses only the grader's public ``autograde``, so it also measures an
+older grader put first on ``PYTHONPATH``, whose course it then grades.
 """
 import argparse
 import json
@@ -20,47 +27,59 @@ from autograder import demo, grading
 from autograder.nbgrader_cli import assignments, run_nbgrader
 from bench_notebooks import KERNEL_PEAK, cell_span_seconds, probe_cell, probed_values
 
-ROOT = Path(__file__).resolve().parents[1]
-STUDENT = "student1"
 
-
-def submit(course, assignment):
-    """The reference solution as the student's submission, with the kernel-memory probe appended."""
+def submit(course, student, assignment, folder, probe=False):
+    """``folder``'s notebook of ``assignment`` (solutions or release) as the student's submission."""
     name = grading.notebook_name(course, assignment)
-    notebook = nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
-    notebook.cells.append(probe_cell({"kernel_peak_mib": KERNEL_PEAK}))
-    folder = course / "submitted" / STUDENT / assignment
-    folder.mkdir(parents=True)
-    nbformat.write(notebook, folder / name)
+    notebook = nbformat.read(demo.ROOT / folder / assignment / name, as_version=4)
+    if probe:
+        notebook.cells.append(probe_cell({"kernel_peak_mib": KERNEL_PEAK}))
+    target = course / "submitted" / student / assignment
+    target.mkdir(parents=True)
+    nbformat.write(notebook, target / name)
 
 
-def graded_notebook(course, record):
-    """Seconds and kernel peak of one autograded notebook."""
-    path = course / "autograded" / STUDENT / record.assignment / grading.notebook_name(course, record.assignment)
+def graded_notebook(course, record, probe):
+    """Seconds (and kernel peak) of one autograded notebook."""
+    path = course / "autograded" / record.student / record.assignment / grading.notebook_name(course, record.assignment)
     notebook = nbformat.read(path, as_version=4)
-    probed = probed_values(notebook.cells.pop())
-    return {"autograde_s": record.seconds, "grading_mode_s": round(cell_span_seconds(notebook), 1), **probed}
+    probed = probed_values(notebook.cells.pop()) if probe else {}
+    cells = cell_span_seconds(notebook)
+    return {"autograde_s": record.seconds, "grading_mode_s": round(cells, 1),
+            "outside_cells_s": round(record.seconds - cells, 1), **probed}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=("submission", "blank", "batch"), default="submission")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--count", type=int, default=40, help="students of a batch")
     parser.add_argument("--assignments", nargs="+", help="default: all")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     course = demo.new_course(args.out.resolve().parent / "course")
     names = args.assignments or assignments(course)
     run_nbgrader(course, "generate_assignment", "*", "--force")
-    for assignment in names:
-        submit(course, assignment)
+    if args.kind == "batch":
+        names = names[:1]
+        for number in range(args.count):
+            submit(course, f"student{number + 1:03d}", names[0], "solutions")
+    for assignment in names if args.kind != "batch" else []:
+        submit(course, "student1", assignment, "release" if args.kind == "blank" else "solutions",
+               probe=args.kind == "submission")
     start = time.perf_counter()
     done = grading.autograde(course, names, grading.Options(workers=args.workers), progress=False)
     seconds = time.perf_counter() - start
-    short = [f"{r.assignment}: {r.score}/{r.max_score} {r.messages}" for r in done if r.score != r.max_score]
-    if short or len(done) != len(names):
-        raise SystemExit(f"a reference solution did not get full marks: {short}")
-    result = {"workers": args.workers, "seconds": round(seconds, 1),
-              "notebooks": {r.assignment: graded_notebook(course, r) for r in sorted(done, key=lambda r: r.assignment)}}
+    expected = args.count if args.kind == "batch" else len(names)
+    wrong = [f"{r.student} {r.assignment}: {r.score}/{r.max_score} {r.messages}" for r in done
+             if r.status != "graded" or (args.kind != "blank" and r.score != r.max_score)]
+    if wrong or len(done) != expected:
+        raise SystemExit(f"{len(done)} of {expected} notebooks graded; not as expected: {wrong[:5]}")
+    result = {"kind": args.kind, "workers": args.workers, "seconds": round(seconds, 1), "count": len(done),
+              "notebooks_per_minute": round(60 * len(done) / seconds, 2)}
+    if args.kind != "batch":
+        result["notebooks"] = {r.assignment: graded_notebook(course, r, args.kind == "submission")
+                               for r in sorted(done, key=lambda r: r.assignment)}
     args.out.write_text(json.dumps(result, indent=1))
 
 

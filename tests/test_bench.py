@@ -113,7 +113,28 @@ def test_every_task_names_an_existing_script_and_covers_every_assignment():
     tasks = bench.tasks()
     assert all((ROOT / "scripts" / command[0]).is_file() for command in tasks.values())
     assert {f"notebook-{assignment}" for assignment in bench.ASSIGNMENTS} <= set(tasks)
-    assert {"vae-latent-20", "autograde-serial", "autograde-2-workers"} <= set(tasks)
+    grading = {"autograde-blank", "autograde-serial", "autograde-2-workers", "autograde-batch"}
+    assert {"vae-latent-20"} | grading | {f"baseline-{name}" for name in grading} <= set(tasks)
+    assert all(tasks[f"baseline-{name}"] == tasks[name] for name in grading), "the same measurement, two graders"
+
+
+def _grading_tasks(blank_s, outside_s, serial_s, parallel_s, per_minute):
+    notebooks = {"01_elbo": {"autograde_s": blank_s, "outside_cells_s": outside_s}}
+    return {"autograde-blank": {"result": {"notebooks": notebooks}},
+            "autograde-serial": {"result": {"seconds": serial_s, "notebooks": {}}},
+            "autograde-2-workers": {"result": {"seconds": parallel_s}},
+            "autograde-batch": {"result": {"notebooks_per_minute": per_minute, "count": 40, "seconds": 300.0}}}
+
+
+def test_the_grading_table_puts_the_baseline_beside_this_grader_and_the_targets():
+    tasks = _grading_tasks(4.0, 1.5, 80.0, 42.0, 8.0)
+    tasks.update({f"baseline-{name}": task for name, task in _grading_tasks(12.0, 11.0, 172.0, 105.0, 5.0).items()})
+    page = "\n".join(bench_report.autograde_section({"tasks": tasks}))
+    assert "| fixed cost per notebook (blank releases, 1 worker) | at most 3 s | 12.0 s (11.0 s outside its cells) " \
+           "| 4.0 s (1.5 s outside its cells) |" in page
+    assert "| one complete submission, serially | at most 60 s | 172.0 s | 80.0 s |" in page
+    assert "| at least 1.85x | 1.64x (105.0 s) | 1.90x (42.0 s) |" in page
+    assert "| 5.0 notebooks/min (40 in 300.0 s) | 8.0 notebooks/min (40 in 300.0 s) |" in page
 
 
 def test_the_report_marks_failed_tasks_and_leaves_out_tasks_not_run():

@@ -109,14 +109,19 @@ class WorkerKiller(threading.Thread):
             time.sleep(0.2)
 
 
+GRADING_PROCESSES = ("ipykernel", "bwrap", "autograder.sandbox", "spawn_main", "distributed.cli")
+
+
 def descendants(*pids):
-    """Command lines of every living descendant of ``pids`` (this process by default)."""
+    """Command lines of every living grading process (kernel, sandbox, Dask worker) descended from ``pids``
+    (this process by default)."""
     import psutil
 
     found = []
     for pid in pids or (os.getpid(),):
         try:
-            found += [" ".join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True)]
+            found += [" ".join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True)
+                      if any(name in " ".join(p.cmdline()) for name in GRADING_PROCESSES)]
         except psutil.NoSuchProcess:
             pass
     return found

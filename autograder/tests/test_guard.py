@@ -1,4 +1,5 @@
-"""The test guard matters: without it, tampering notebooks score points; with it, none."""
+"""The test guard matters: without it (nbgrader's Execute in the same prepared kernel), tampering notebooks
+score points; with it, none."""
 import shutil
 
 from autograder import collect, demo, grading, records
@@ -7,7 +8,7 @@ from grading_support import ASSIGNMENT, needs_sandbox
 TAMPERING = ("patch-helpers", "patch-numpy", "ipython-hooks", "displayhook", "kernel-object", "module-attribute", "thread")
 PLAIN_NBGRADER = """
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "autograder.preprocessors.PreparedExecute", "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
