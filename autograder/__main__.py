@@ -117,7 +117,7 @@ def main(argv=None):
         return run_class_command(args)
     except NbgraderError as error:
         print(f"{args.command} FAILED: {error}", file=sys.stderr)
-    except (SandboxUnavailable, FileNotFoundError, ValueError, collect.UnsafeArchive) as error:
+    except (SandboxUnavailable, OSError, ValueError, collect.UnsafeArchive) as error:  # OSError: also no scheduler
         print(f"{args.command}: {error}", file=sys.stderr)
     return 1
 

@@ -1,8 +1,11 @@
 """Kernels started ahead of their notebook: a warm start that never shares state.
 
 A ``PreparedKernel`` is one fresh kernel for one notebook: its own student
-cgroups, its own sandbox and sockets, with the assignment's imports already
-done (silently, outside the history and outside every cell's time limit).
+cgroups, its own sandbox and sockets, with the course's stack imported before
+the notebook is known; ``assign`` then shows it the helper package as the
+notebook's students have it (an empty read-only folder until then) and does
+the notebook's own imports. Both happen silently, outside the history and
+outside every cell's time limit.
 A ``KernelSupply`` (one per grading worker) starts the next kernel in the
 background while the current notebook is graded. A kernel is never given to a
 second notebook: ``close`` kills its whole process tree and removes its groups
@@ -69,12 +72,15 @@ class KernelFailed(RuntimeError):
     """The kernel could not be started or could not do the assignment's imports."""
 
 
+# The course's stack, imported by every assignment (its helper package imports them): each kernel imports it
+# before its notebook, and its assignment, are known.
+STACK = ("numpy", "scipy.special", "scipy.stats", "matplotlib.pyplot", "ipywidgets", "tensorflow")
+
+
 @dataclass(frozen=True)
 class KernelSpec:
-    """What a kernel is prepared for: the assignment's student package and imports, and the limits."""
+    """The limits a kernel is prepared with."""
 
-    package: str
-    imports: tuple
     memory_limit_mb: int
     max_processes: int
     sandboxed: bool = True
@@ -92,6 +98,8 @@ class PreparedKernel:
     def __init__(self, spec, parent):
         self.spec = spec
         self.folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=parent))
+        self.package = self.folder / "course"  # shown to the kernel, read-only, as the course package
+        self.package.mkdir(mode=0o755)
         self.group = None
         self.manager = None
         try:
@@ -106,27 +114,33 @@ class PreparedKernel:
             self.group = cgroups.StudentGroup(spec.memory_limit_mb * 2**20, spec.max_processes)
             self.manager = SandboxedKernelManager(
                 kernel_name="python3", runtime_dir=str(self.folder), memory_limit_mb=spec.memory_limit_mb,
-                student_package=spec.package, cgroup_procs=self.group.procs_files())
+                student_package=str(self.package), cgroup_procs=self.group.procs_files())
         else:
             self.manager = AsyncKernelManager(kernel_name="python3")
         with open(self.folder / "kernel.log", "wb") as log:  # what the kernel's process itself prints
             run_sync(self.manager.start_kernel)(extra_arguments=[HISTORY], stdout=log, stderr=log)
-        run_sync(self._warm_up)()
+        run_sync(self._run_silently)(STACK)
         if spec.sandboxed:
             self.manager.close_sockets()
 
-    async def _warm_up(self):
+    def assign(self, package, imports):
+        """Show the kernel ``package`` (a student_package, linked in) and import ``imports`` in it."""
+        if self.spec.sandboxed:
+            shutil.copytree(package, self.package, dirs_exist_ok=True, copy_function=os.link)
+        run_sync(self._run_silently)(imports)
+
+    async def _run_silently(self, imports):
         client = self.manager.client()
         client.start_channels()
         try:
             deadline = time.monotonic() + IMPORT_SECONDS
             await client.wait_for_ready(timeout=IMPORT_SECONDS)
-            msg_id = client.execute(import_code(self.spec.imports), silent=True, store_history=False)
+            msg_id = client.execute(import_code(imports), silent=True, store_history=False)
             reply = await client.get_shell_msg(timeout=deadline - time.monotonic())
             while reply["parent_header"].get("msg_id") != msg_id:
                 reply = await client.get_shell_msg(timeout=deadline - time.monotonic())
             if reply["content"]["status"] != "ok":
-                raise KernelFailed(f"the assignment's imports failed: {reply['content'].get('ename')}")
+                raise KernelFailed(f"the imports failed: {reply['content'].get('ename')}")
         except (TimeoutError, RuntimeError, queue.Empty) as error:
             if isinstance(error, KernelFailed):
                 raise
@@ -176,17 +190,22 @@ class KernelSupply:
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-supply")
         self._next = None  # (spec, future of a PreparedKernel)
 
-    def take(self, spec):
-        """A fresh kernel for ``spec`` (the one prepared, when it was prepared for the same spec);
-        the next one is started at once."""
-        ready = None
+    def take(self, spec, package, imports):
+        """A fresh kernel with ``spec``'s limits (the one prepared, when it has them), shown ``package`` and with
+        ``imports`` done; the next one is started at once."""
         if self._next is not None and self._next[0] == spec:
             ready = self._next[1]
         else:
             self.discard()
             ready = self._starter.submit(PreparedKernel, spec, self.folder)
         self._next = (spec, self._starter.submit(PreparedKernel, spec, self.folder))
-        return ready.result()
+        kernel = ready.result()
+        try:
+            kernel.assign(package, imports)
+        except BaseException:
+            kernel.close()
+            raise
+        return kernel
 
     def discard(self):
         """Close the kernel prepared for a next notebook (the end of a run)."""

@@ -189,15 +189,14 @@ def grade(bundle, task, options):
     if line:  # never sent here (see autograder.cluster), but a task must not run without its guarantees
         raise WorkerRefused(line)
     start = time.perf_counter()
-    spec = kernels.KernelSpec(_package(bundle) if options.sandbox else "", bundle.imports,
-                              options.memory_limit_mb, options.max_processes, options.sandbox)
+    spec = kernels.KernelSpec(options.memory_limit_mb, options.max_processes, options.sandbox)
     messages = []
     folder = Path(tempfile.mkdtemp(prefix="task-", dir=_folder()))
     try:
         _scratch_course(bundle, task, folder)
         phases = {"start": time.perf_counter()}
         try:
-            kernel = _supply().take(spec)
+            kernel = _supply().take(spec, _package(bundle) if options.sandbox else None, bundle.imports)
             phases["kernel ready"] = time.perf_counter()
         except (kernels.KernelFailed, OSError) as error:
             return Outcome(task.student, None, [f"the grader could not start a kernel ({error})"],

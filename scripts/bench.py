@@ -55,7 +55,7 @@ def tasks():
 def baseline_python(out_dir):
     """A Python that imports the course and grader of ``BASELINE`` (``git archive``) with this environment's
     packages: a hard-linked copy of the environment without this checkout's editable install. Made once."""
-    folder = out_dir / "bench" / "baseline"
+    folder = (out_dir / "bench" / "baseline").resolve()
     python = folder / "venv" / "bin" / "python"
     if python.exists():
         return python

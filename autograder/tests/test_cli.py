@@ -1,9 +1,11 @@
 """The command line: clear messages for wrong input, exit status 1, nothing half done."""
+import shutil
 import subprocess
 import sys
 
 import pytest
 
+from autograder import cluster, collect, demo
 from autograder.__main__ import main
 
 
@@ -24,6 +26,17 @@ def test_missing_submissions(course, tmp_path, capsys):
     assert main(["import", "01_elbo", str(tmp_path / "missing.zip"), "--course", str(course)]) == 1
     assert "no submissions at" in capsys.readouterr().err
     assert not (course / "submitted").exists()
+
+
+def test_a_scheduler_that_does_not_answer(course, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cluster, "WAIT_FOR_WORKERS", 2)
+    (tmp_path / "downloads").mkdir()
+    shutil.copy(demo.FIXTURES / "submissions" / "blank_elbo.ipynb", tmp_path / "downloads")
+    collect.import_submissions(course, "01_elbo", "elbo.ipynb", tmp_path / "downloads")
+    assert main(["autograde", "01_elbo", "--scheduler", "tcp://127.0.0.1:9", "--course", str(course)]) == 1
+    error = capsys.readouterr().err.splitlines()[-1]  # after the progress bar
+    assert error == "autograde: Timed out trying to connect to tcp://127.0.0.1:9 after 2 s"
+    assert not list((course / "grading" / "01_elbo" / "records").glob("*.json")), "nothing recorded as graded"
 
 
 @pytest.mark.parametrize("command", ["grade", "import", "autograde", "feedback", "export", "demo"])
