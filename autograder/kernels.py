@@ -117,8 +117,11 @@ class PreparedKernel:
                 student_package=str(self.package), cgroup_procs=self.group.procs_files())
         else:
             self.manager = AsyncKernelManager(kernel_name="python3")
+        # nbgrader sets NBGRADER_EXECUTION only while it autogrades; a kernel started before its notebook needs
+        # it from the start (the notebooks shrink their heavy cells under nbgrader)
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
         with open(self.folder / "kernel.log", "wb") as log:  # what the kernel's process itself prints
-            run_sync(self.manager.start_kernel)(extra_arguments=[HISTORY], stdout=log, stderr=log)
+            run_sync(self.manager.start_kernel)(extra_arguments=[HISTORY], stdout=log, stderr=log, env=env)
         run_sync(self._run_silently)(STACK)
         if spec.sandboxed:
             self.manager.close_sockets()
