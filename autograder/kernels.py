@@ -29,6 +29,7 @@ from traitlets import Integer, List, Unicode
 from autograder import cgroups
 
 IMPORT_SECONDS = 300  # the assignment's imports, before the notebook's clock starts
+PREPARING_NICE = 10  # a kernel being prepared yields the CPU to the notebook being graded
 HISTORY = "--HistoryManager.hist_file=:memory:"
 LOG_TAIL = 4000
 
@@ -43,6 +44,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                                        "shown to the kernel in place of the real one.").tag(config=True)
     cgroup_procs = List(Unicode(), help="cgroup.procs files of the student's groups, joined before "
                                         "the sandbox starts.").tag(config=True)
+    nice = Integer(0, help="How much lower the kernel's CPU priority starts.").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -65,6 +67,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         options += ["--student-package", self.student_package] if self.student_package else []
         for procs in self.cgroup_procs:
             options += ["--cgroup-procs", procs]
+        options += ["--nice", str(self.nice)] if self.nice else []
         return [sys.executable, "-m", "autograder.sandbox", *options, "--", *cmd]
 
 
@@ -114,7 +117,7 @@ class PreparedKernel:
             self.group = cgroups.StudentGroup(spec.memory_limit_mb * 2**20, spec.max_processes)
             self.manager = SandboxedKernelManager(
                 kernel_name="python3", runtime_dir=str(self.folder), memory_limit_mb=spec.memory_limit_mb,
-                student_package=str(self.package), cgroup_procs=self.group.procs_files())
+                student_package=str(self.package), cgroup_procs=self.group.procs_files(), nice=PREPARING_NICE)
         else:
             self.manager = AsyncKernelManager(kernel_name="python3")
         # nbgrader sets NBGRADER_EXECUTION only while it autogrades; a kernel started before its notebook needs
@@ -130,6 +133,7 @@ class PreparedKernel:
         """Show the kernel ``package`` (a student_package, linked in) and import ``imports`` in it."""
         if self.spec.sandboxed:
             shutil.copytree(package, self.package, dirs_exist_ok=True, copy_function=os.link)
+            self.group.set_priority(os.getpriority(os.PRIO_PROCESS, 0))  # this worker's own
         run_sync(self._run_silently)(imports)
 
     async def _run_silently(self, imports):

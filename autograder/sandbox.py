@@ -185,9 +185,11 @@ def main(argv=None):
     parser.add_argument("--student-package", help="a student_package to show in place of the course package")
     parser.add_argument("--sockets", help="a folder shared with the grader (the kernel's sockets)")
     parser.add_argument("--cgroup-procs", action="append", default=[], help="a cgroup.procs file to join first")
+    parser.add_argument("--nice", type=int, default=0, help="start with this much lower a CPU priority")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    os.nice(args.nice)
     exec_sandboxed(command, args.memory_limit_mb, args.student_package, args.connection_file, args.sockets,
                    args.cgroup_procs)
 

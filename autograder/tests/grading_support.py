@@ -109,7 +109,7 @@ class WorkerKiller(threading.Thread):
             time.sleep(0.2)
 
 
-GRADING_PROCESSES = ("ipykernel", "bwrap", "autograder.sandbox", "spawn_main", "distributed.cli")
+GRADING_PROCESSES = ("autograder-worker-", "bwrap", "autograder.sandbox", "spawn_main", "distributed.cli")
 
 
 def descendants(*pids):
