@@ -269,8 +269,7 @@ def autograde(course_root, assignment, options=Options(), progress=True):
             bundles = {part.name: bundle(course_root, part.name) for part in parts}
             waiting = [(part, student) for part in parts for student in part.todo]
             running, jobs = as_completed(), {}
-            while waiting or running.count():
-                # As many tasks as workers that can take one: a worker that dies takes only its own with it.
+            def top_up():  # as many tasks as workers that can take one: a dying worker takes only its own
                 while waiting and running.count() < cluster.capacity(client, resource):
                     part, student = waiting.pop(0)
                     report = prepare(part, student)
@@ -282,10 +281,12 @@ def autograde(course_root, assignment, options=Options(), progress=True):
                                            resources={resource: 1})
                     jobs[future.key] = (part, student, report)
                     running.add(future)
-                if not running.count():
-                    continue
+
+            top_up()
+            while running.count():
                 future = next(running)
                 part, student, report = jobs.pop(future.key)
+                top_up()  # the worker is free: its next notebook goes out before this one is saved
                 try:
                     outcome = future.result()
                 except KilledWorker:
