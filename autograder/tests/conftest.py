@@ -13,7 +13,7 @@ os.environ["MPLBACKEND"] = "Agg"
 
 from autograder import collect, demo, export, feedback, grading  # noqa: E402
 
-from grading_support import (ASSIGNMENT, HandStartedCluster, WorkerKiller, checksums, descendants,  # noqa: E402
+from grading_support import (ASSIGNMENT, CLUSTER_STUDENTS, HandStartedCluster, WorkerKiller, checksums, descendants,  # noqa: E402
                              student_groups, tree)
 
 WORKER_KILLER = "worker-killer"  # a correct notebook whose worker the test kills twice
@@ -42,15 +42,17 @@ def graded_class(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def cluster_class(tmp_path_factory):
-    """The fixture submissions, and one more whose worker is killed twice, graded on a cluster started by
-    hand: a scheduler, two workers and a third that cannot sandbox; the worker grading ``correct`` is
-    killed once part way."""
+    """The sandbox's attack fixtures (``CLUSTER_STUDENTS``), and one more notebook whose worker is killed
+    twice, graded on a cluster started by hand: a scheduler, two workers and a third that cannot sandbox;
+    the worker grading ``correct`` is killed once part way."""
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed (make install installs it)")
     root = tmp_path_factory.mktemp("cluster")
     course = demo.new_course(root / "course")
     downloads = root / "downloads"
-    shutil.copytree(demo.FIXTURES / "submissions", downloads)
+    downloads.mkdir()
+    for student in CLUSTER_STUDENTS:
+        shutil.copy(demo.FIXTURES / "submissions" / f"{student}_elbo.ipynb", downloads)
     shutil.copy(downloads / "correct_elbo.ipynb", downloads / f"{WORKER_KILLER}_elbo.ipynb")
     nb_name = grading.notebook_name(course, ASSIGNMENT)
     collect.import_submissions(course, ASSIGNMENT, nb_name, downloads)

@@ -12,7 +12,7 @@ from nbgrader.api import Gradebook
 from autograder import demo, records
 from autograder.notebook_report import hidden_lines
 from autograder.nbgrader_cli import gradebook_url
-from grading_support import ASSIGNMENT, checksums, tree
+from grading_support import ASSIGNMENT, CLUSTER_STUDENTS, checksums, tree
 
 GOLDEN = demo.expected()
 SOURCE = nbformat.read(demo.ROOT / "source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
@@ -24,10 +24,13 @@ def page_text(path):
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
 
 
-@pytest.mark.parametrize("student", sorted(GOLDEN["submissions"]))
-@pytest.mark.parametrize("where", ["graded_class", "cluster_class"])
+CASES = [("graded_class", s) for s in sorted(GOLDEN["submissions"])] + [("cluster_class", s) for s in CLUSTER_STUDENTS]
+
+
+@pytest.mark.parametrize("where, student", CASES)
 def test_outcome_matches_golden_file(request, where, student):
-    """On the embedded cluster and on a cluster started by hand (with a worker killed part way)."""
+    """Every fixture on the embedded cluster; the sandbox's attacks also on a cluster started by hand (with a
+    worker killed part way)."""
     problems = [p for p in demo.mismatches(request.getfixturevalue(where).course) if p.split(":")[0] == student]
     assert not problems, problems
 
