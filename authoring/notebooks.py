@@ -8,6 +8,7 @@ release shows. The functions and classes that solution cells define are the
 graded names.
 """
 import ast
+import builtins
 from pathlib import Path
 
 import nbformat
@@ -73,6 +74,23 @@ def bound_names(source):
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
     return names
+
+
+def free_names(source):
+    """Names that code reads but never binds (what it needs from elsewhere); none if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    loaded, bound = set(), set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return loaded - bound
 
 
 def setup_imports(notebook):

@@ -11,12 +11,11 @@ once its assignment is due, and the grader never lets a notebook of that
 assignment or an earlier one see it.
 """
 import ast
-import builtins
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from authoring.notebooks import is_solution_cell, setup_imports, solved_source, source_notebook
+from authoring.notebooks import free_names, is_solution_cell, setup_imports, solved_source, source_notebook
 
 TABLE = Path("course", "_data", "reference_files.json")
 
@@ -60,20 +59,6 @@ def _definitions(code, names):
     return found
 
 
-def _free_names(code):
-    """Names that ``code`` reads but never binds: what it must import."""
-    tree = ast.parse(code)
-    loaded, bound = set(), set(dir(builtins))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-    return loaded - bound
-
-
 def module_source(root, reference):
     """The text of the generated module of ``reference``."""
     path, notebook = source_notebook(root, reference.assignment)
@@ -86,7 +71,7 @@ def module_source(root, reference):
         raise ValueError(f"{path.relative_to(root)} has no solution cell defining {', '.join(missing)}")
     body = "\n\n\n".join(found[name] for name in reference.names)
     imports = setup_imports(notebook)
-    needed = _free_names(body)
+    needed = free_names(body)
     unknown = sorted(needed - set(imports))
     if unknown:
         raise ValueError(f"the reference code of {reference.assignment} uses {', '.join(unknown)}, "

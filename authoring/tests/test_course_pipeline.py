@@ -72,6 +72,10 @@ def test_source_notebooks_follow_the_course_anatomy(path):
     answers = [c for c in cells if c.cell_type == "code" and _graded(c, "solution")]
     written = [c for c in cells if c.cell_type == "markdown" and _graded(c, "solution")]
     assert tests and answers and written
+    for cell in written:
+        points = cell.metadata.nbgrader.points
+        marking = f"*Marking ({points:g} point{'' if points == 1 else 's'}).*"
+        assert marking in cell.source, f"{cell.metadata.nbgrader.grade_id}: the model answer says how to mark: {marking}"
     for cell in answers:
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.metadata.nbgrader.grade_id
     for cell in tests:

@@ -1,0 +1,275 @@
+"""Answers written differently from the reference, and realistic wrong answers, for each assignment.
+
+A ``Variant`` replaces functions of one solution cell. A correct one (``correct=True``) must pass
+every listed test cell, hidden tests included: another random call, a loop instead of a
+vectorized form, NumPy where the docstring allows it, an equivalent closed form. A planted bug
+(``correct=False``) must fail every listed test cell, on realistic inputs.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variant:
+    replaces: str  # grade id of the solution cell whose functions the code redefines
+    tests: tuple  # grade ids of the test cells that judge it
+    correct: bool
+    code: str
+
+
+VARIANTS = {
+    "01_elbo": {
+        "logsumexp through exp, unshifted": Variant("logsumexp", ("test_logsumexp",), False, '''
+def logsumexp(a, axis=-1):
+    return tf.math.log(tf.reduce_sum(tf.exp(tf.cast(a, tf.float32)), axis=axis))
+'''),
+        "Bernoulli samples with keras.random and u > 1 - p": Variant("bernoulli", ("test_sample_bernoulli",), True, '''
+import keras
+def sample_bernoulli(probs):
+    probs = tf.cast(probs, tf.float32)
+    return tf.where(keras.random.uniform(tf.shape(probs)) > 1.0 - probs, 1.0, 0.0)
+'''),
+        "log_bernoulli through log(sigmoid(.))": Variant("bernoulli", ("test_log_bernoulli",), False, '''
+def log_bernoulli(x, logits):
+    x, p = tf.cast(x, tf.float32), tf.sigmoid(tf.cast(logits, tf.float32))
+    return tf.reduce_sum(x * tf.math.log(p) + (1 - x) * tf.math.log(1 - p), axis=-1)
+'''),
+        "log_bernoulli with log_sigmoid of both signs": Variant("bernoulli", ("test_log_bernoulli",), True, '''
+def log_bernoulli(x, logits):
+    x, logits = tf.cast(x, tf.float32), tf.cast(logits, tf.float32)
+    return tf.reduce_sum(x * tf.math.log_sigmoid(logits) + (1 - x) * tf.math.log_sigmoid(-logits), axis=-1)
+'''),
+        "Gaussian samples with log_var as the standard deviation": Variant("gaussian", ("test_sample_normal_diag",), False, '''
+def sample_normal_diag(mu, log_var):
+    mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+    return mu + log_var * tf.random.normal(tf.shape(mu + log_var))
+'''),
+        "KL without the -1 per dimension": Variant("gaussian", ("test_kl_normal_diag_std",), False, '''
+def kl_normal_diag_std(mu, log_var):
+    mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+    return 0.5 * tf.reduce_sum(tf.exp(log_var) + tf.square(mu) - log_var, axis=-1)
+'''),
+        "KL as -1/2 sum(1 + v - mu^2 - e^v)": Variant("gaussian", ("test_kl_normal_diag_std",), True, '''
+def kl_normal_diag_std(mu, log_var):
+    mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+    return -0.5 * tf.reduce_sum(1.0 + log_var - mu**2 - tf.exp(log_var), axis=-1)
+'''),
+        "ELBO estimate by a loop over samples": Variant("elbo_estimate", ("test_elbo_estimate", "test_kl_identity"), True, '''
+def elbo_estimate(x, q_mu, q_log_var, w, b, s, num_samples):
+    x, q_mu, q_log_var, w, b, s = (tf.cast(v, tf.float32) for v in (x, q_mu, q_log_var, w, b, s))
+    terms = []
+    for _ in range(num_samples):
+        z = sample_normal_diag(q_mu, q_log_var)
+        terms.append(log_normal_diag(x, z[..., None] * w + b, 2.0 * tf.math.log(s))
+                     + log_normal_diag(z[..., None], 0.0, 0.0) - log_normal_diag(z[..., None], q_mu[..., None], q_log_var[..., None]))
+    return tf.add_n(terms) / num_samples
+'''),
+    },
+    "02_naive_bayes": {
+        "class likelihoods by a loop with log_sigmoid": Variant("log_likelihood", (
+            "test_log_likelihood_per_class", "test_log_marginal", "test_log_posterior_classes"), True, '''
+def log_likelihood_per_class(x, w, c):
+    x, w, c = (tf.cast(v, tf.float32) for v in (x, w, c))
+    columns = []
+    for k in range(w.shape[0]):
+        logits = w[k] + c
+        columns.append(tf.reduce_sum(x * tf.math.log_sigmoid(logits) + (1 - x) * tf.math.log_sigmoid(-logits), axis=1))
+    return tf.stack(columns, axis=1)
+'''),
+        "log p(x) as log(sum(exp(.)))": Variant("log_likelihood", ("test_log_marginal",), False, '''
+def log_marginal(x, w, b, c):
+    return tf.math.log(tf.reduce_sum(tf.exp(log_prior(b) + log_likelihood_per_class(x, w, c)), axis=1))
+'''),
+        "class posterior as log(softmax(.))": Variant("log_likelihood", ("test_log_posterior_classes",), False, '''
+def log_posterior_classes(x, w, b, c):
+    return tf.math.log(tf.nn.softmax(log_prior(b) + log_likelihood_per_class(x, w, c), axis=1))
+'''),
+        "class posterior with tf.nn.log_softmax": Variant("log_likelihood", ("test_log_posterior_classes",), True, '''
+def log_posterior_classes(x, w, b, c):
+    return tf.nn.log_softmax(log_prior(b) + log_likelihood_per_class(x, w, c), axis=1)
+'''),
+    },
+    "03_sbn": {
+        "joint with log_sigmoid and a loop over configurations": Variant("sbn_exact", (
+            "test_sbn_log_joint", "test_sbn_log_marginal_exact", "test_sbn_log_posterior_exact"), True, '''
+def sbn_log_joint(x, z, w, b, c):
+    x, z, w, b, c = (tf.cast(v, tf.float32) for v in (x, z, w, b, c))
+    columns = []
+    for s in range(z.shape[0]):
+        prior = tf.reduce_sum(z[s] * tf.math.log_sigmoid(b) + (1 - z[s]) * tf.math.log_sigmoid(-b))
+        logits = tf.linalg.matvec(w, z[s], transpose_a=True) + c
+        columns.append(prior + tf.reduce_sum(x * tf.math.log_sigmoid(logits) + (1 - x) * tf.math.log_sigmoid(-logits), axis=1))
+    return tf.stack(columns, axis=1)
+'''),
+        "posterior normalised after exp": Variant("sbn_exact", ("test_sbn_log_posterior_exact",), False, '''
+def sbn_log_posterior_exact(x, w, b, c):
+    p = tf.exp(sbn_log_joint(x, all_configurations(int(w.shape[0])), w, b, c))
+    return tf.math.log(p / tf.reduce_sum(p, axis=1, keepdims=True))
+'''),
+        "naive Monte Carlo as log(mean(exp(.)))": Variant("naive_mc", ("test_sbn_log_marginal_naive_mc",), False, '''
+def sbn_log_marginal_naive_mc(x, w, b, c, num_samples):
+    x, w, b, c = (tf.cast(v, tf.float32) for v in (x, w, b, c))
+    z = tf.cast(tf.random.uniform((num_samples, int(w.shape[0]))) < tf.sigmoid(b), tf.float32)
+    logits = tf.matmul(z, w) + c
+    log_likelihood = tf.matmul(x, logits, transpose_b=True) - tf.reduce_sum(tf.nn.softplus(logits), axis=1)
+    return tf.math.log(tf.reduce_mean(tf.exp(log_likelihood), axis=1))
+'''),
+        "naive Monte Carlo with keras.random and a loop over images": Variant("naive_mc", (
+            "test_sbn_log_marginal_naive_mc",), True, '''
+import keras
+def sbn_log_marginal_naive_mc(x, w, b, c, num_samples):
+    x, w, b, c = (tf.cast(v, tf.float32) for v in (x, w, b, c))
+    estimates = []
+    for n in range(x.shape[0]):
+        z = tf.where(keras.random.uniform((num_samples, int(w.shape[0]))) < tf.sigmoid(b), 1.0, 0.0)
+        logits = z @ w + c
+        log_likelihood = tf.reduce_sum(x[n] * logits - tf.nn.softplus(logits), axis=1)
+        estimates.append(tf.reduce_logsumexp(log_likelihood) - np.log(num_samples))
+    return tf.cast(tf.stack(estimates), tf.float32)
+'''),
+    },
+    "04_vae": {
+        "reparameterize with keras.random.normal": Variant("reparameterize", ("test_reparameterize",), True, '''
+import keras
+def reparameterize(mu, log_var):
+    return mu + tf.exp(log_var / 2) * keras.random.normal(tf.shape(mu))
+'''),
+        "MC ELBO vectorized over samples, noise drawn in place, shape (N, S, L)": Variant("elbos", (
+            "test_elbo_monte_carlo", "test_elbo_analytic_kl"), True, '''
+def elbo_monte_carlo(x, encoder, decoder, num_samples=1):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    n, latent = tf.shape(mu)[0], tf.shape(mu)[1]
+    eps = tf.random.normal(tf.stack([n, num_samples, latent]))
+    z = mu[:, None, :] + tf.exp(0.5 * log_var)[:, None, :] * eps
+    logits = tf.reshape(decoder(tf.reshape(z, (-1, latent))), (n, num_samples, -1))
+    log_px = tf.reduce_sum(x[:, None, :] * logits - tf.nn.softplus(logits), axis=-1)
+    log_pz = -0.5 * tf.reduce_sum(np.log(2 * np.pi) + z**2, axis=-1)
+    log_qz = -0.5 * tf.reduce_sum(np.log(2 * np.pi) + log_var[:, None, :] + eps**2, axis=-1)
+    return tf.reduce_mean(log_px + log_pz - log_qz, axis=1)
+'''),
+        "analytic-KL ELBO vectorized over samples, shape (S, N, L)": Variant("elbos", ("test_elbo_analytic_kl",), True, '''
+def elbo_analytic_kl(x, encoder, decoder, num_samples=1):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    z = mu + tf.exp(0.5 * log_var) * tf.random.normal(tf.concat([[num_samples], tf.shape(mu)], axis=0))
+    logits = tf.reshape(decoder(tf.reshape(z, (-1, tf.shape(mu)[1]))), (num_samples, tf.shape(mu)[0], -1))
+    log_px = tf.reduce_mean(distributions.log_bernoulli(x, logits), axis=0)
+    return log_px - 0.5 * tf.reduce_sum(tf.exp(log_var) + mu**2 - 1.0 - log_var, axis=-1)
+'''),
+        "MC ELBO with the pixel mean instead of the sum": Variant("elbos", ("test_elbo_monte_carlo",), False, '''
+def elbo_monte_carlo(x, encoder, decoder, num_samples=1):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    z = reparameterize(mu, log_var)
+    logits = decoder(z)
+    log_px = tf.reduce_mean(x * logits - tf.nn.softplus(logits), axis=-1)
+    return log_px + distributions.log_normal_diag(z, 0.0, 0.0) - distributions.log_normal_diag(z, mu, log_var)
+'''),
+        "analytic-KL ELBO with the KL averaged over latent dimensions": Variant("elbos", ("test_elbo_analytic_kl",), False, '''
+def elbo_analytic_kl(x, encoder, decoder, num_samples=1):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    total = 0.0
+    for _ in range(num_samples):
+        total += distributions.log_bernoulli(x, decoder(reparameterize(mu, log_var)))
+    return total / num_samples - 0.5 * tf.reduce_mean(tf.exp(log_var) + mu**2 - 1.0 - log_var, axis=-1)
+'''),
+        "derived KL as -1/2 (1 + v - mu^2 - e^v)": Variant("kl_derived", ("test_kl_derived",), True, '''
+def kl_derived(mu, log_var):
+    return -0.5 * (1 + log_var - mu**2 - np.exp(log_var))
+'''),
+        "derived KL with sigma for sigma^2": Variant("kl_derived", ("test_kl_derived",), False, '''
+def kl_derived(mu, log_var):
+    return 0.5 * (np.exp(0.5 * log_var) + mu**2 - 1 - log_var)
+'''),
+    },
+    "05_posteriors": {
+        "importance weights by a loop over samples": Variant("importance", ("test_log_marginal_importance",), True, '''
+def log_marginal_importance(x, encoder, decoder, num_samples):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    log_w = []
+    for _ in range(num_samples):
+        z = mu + tf.exp(0.5 * log_var) * tf.random.normal(tf.shape(mu))
+        log_w.append(distributions.log_bernoulli(x, decoder(z)) + distributions.log_normal_diag(z, 0.0, 0.0)
+                     - distributions.log_normal_diag(z, mu, log_var))
+    return tf.reduce_logsumexp(tf.stack(log_w), axis=0) - np.log(num_samples)
+'''),
+        "importance estimate as log(mean(exp(.)))": Variant("importance", ("test_log_marginal_importance",), False, '''
+def log_marginal_importance(x, encoder, decoder, num_samples):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    z = mu + tf.exp(0.5 * log_var) * tf.random.normal(tf.concat([[num_samples], tf.shape(mu)], axis=0))
+    logits = tf.reshape(decoder(tf.reshape(z, (-1, 2))), (num_samples, -1, 784))
+    log_w = (distributions.log_bernoulli(x, logits) + distributions.log_normal_diag(z, 0.0, 0.0)
+             - distributions.log_normal_diag(z, mu, log_var))
+    return tf.math.log(tf.reduce_mean(tf.exp(log_w), axis=0))
+'''),
+        "SVI in an eager loop, keras noise, NumPy results": Variant("top_half", ("test_svi_top_half",), True, '''
+import keras
+def svi_top_half(x_top, decoder, num_steps, num_samples, learning_rate):
+    x_top = tf.cast(tf.reshape(x_top, (-1,)), tf.float32)
+    mu, log_var = tf.Variable(np.zeros(2, np.float32)), tf.Variable(np.zeros(2, np.float32))
+    optimizer = keras.optimizers.Adam(learning_rate)
+    for _ in range(num_steps):
+        with tf.GradientTape() as tape:
+            z = mu + tf.exp(0.5 * log_var) * keras.random.normal((num_samples, 2))
+            loss = -tf.reduce_mean(log_likelihood_top(x_top, decoder(z)) + distributions.log_normal_diag(z, 0.0, 0.0)
+                                   - distributions.log_normal_diag(z, mu, log_var))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [mu, log_var]), [mu, log_var]))
+    return mu.numpy(), log_var.numpy()
+'''),
+        "SVI without the KL to the prior": Variant("top_half", ("test_svi_top_half",), False, '''
+def svi_top_half(x_top, decoder, num_steps, num_samples, learning_rate):
+    x_top = tf.cast(tf.reshape(x_top, (-1,)), tf.float32)
+    mu, log_var = tf.Variable(tf.zeros(2)), tf.Variable(tf.zeros(2))
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            z = mu + tf.exp(0.5 * log_var) * tf.random.normal((num_samples, 2))
+            loss = -tf.reduce_mean(log_likelihood_top(x_top, decoder(z)))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [mu, log_var]), [mu, log_var]))
+
+    for _ in range(num_steps):
+        step()
+    return mu.numpy(), log_var.numpy()
+'''),
+        "SVI with the KL averaged over latent dimensions": Variant("top_half", ("test_svi_top_half",), False, '''
+def svi_top_half(x_top, decoder, num_steps, num_samples, learning_rate):
+    x_top = tf.cast(tf.reshape(x_top, (-1,)), tf.float32)
+    mu, log_var = tf.Variable(tf.zeros(2)), tf.Variable(tf.zeros(2))
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            z = mu + tf.exp(0.5 * log_var) * tf.random.normal((num_samples, 2))
+            kl = 0.5 * tf.reduce_mean(tf.exp(log_var) + mu**2 - 1.0 - log_var)
+            loss = kl - tf.reduce_mean(log_likelihood_top(x_top, decoder(z)))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [mu, log_var]), [mu, log_var]))
+
+    for _ in range(num_steps):
+        step()
+    return mu.numpy(), log_var.numpy()
+'''),
+        "SVI that barely moves (a tenth of the steps)": Variant("top_half", ("test_svi_top_half",), False, '''
+def svi_top_half(x_top, decoder, num_steps, num_samples, learning_rate):
+    x_top = tf.cast(tf.reshape(x_top, (-1,)), tf.float32)
+    mu, log_var = tf.Variable(tf.zeros(2)), tf.Variable(tf.zeros(2))
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            z = mu + tf.exp(0.5 * log_var) * tf.random.normal((num_samples, 2))
+            loss = distributions.kl_normal_diag_std(mu, log_var) - tf.reduce_mean(log_likelihood_top(x_top, decoder(z)))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [mu, log_var]), [mu, log_var]))
+
+    for _ in range(num_steps // 10):
+        step()
+    return mu.numpy(), log_var.numpy()
+'''),
+    },
+}
