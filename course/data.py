@@ -122,20 +122,32 @@ def _bundled(reason):
     return train, test, "bundled MNIST subset"
 
 
-def make_bars(n, size=4, noise=0.1, seed=0):
+def bar_images(positions, size=4):
+    """Noiseless bars images (len(positions), size * size) with their bars at ``positions``.
+
+    Column j has intensity ``max(0, 1 - |j - position|)``: an integer position lights exactly one
+    column, and other values share the bar between two neighbours.
+    """
+    positions = np.asarray(positions, dtype=np.float64).reshape(-1)
+    columns = np.maximum(0.0, 1.0 - np.abs(np.arange(size)[None, :] - positions[:, None]))
+    return np.repeat(columns[:, None, :], size, axis=1).reshape(len(positions), size * size)
+
+
+def make_bars(n, size=4, noise=0.1, seed=0, column_probs=None):
     """``n`` bars images on a 1-D manifold, and their latent positions.
 
-    Each image is a ``size`` x ``size`` grid with one vertical bar whose
-    horizontal position is the latent ``z ~ Uniform(0, size - 1)``: column j
-    has intensity ``max(0, 1 - |j - z|)``, so an integer ``z`` lights exactly
-    one column and other values share the bar between two neighbours. Gaussian
-    pixel noise of standard deviation ``noise`` is added.
+    Each image is a ``size`` x ``size`` grid with one vertical bar (see ``bar_images``) at the
+    position ``z ~ Uniform(0, size - 1)``, plus Gaussian pixel noise of standard deviation
+    ``noise``. With ``column_probs`` (one probability per column) the bar instead sits on a
+    whole column, column j with probability ``column_probs[j]``.
 
     Returns ``(x, z)``: x float32 (n, size * size) in row-major order, z float32 (n,).
     """
     rng = np.random.default_rng(seed)
-    z = rng.uniform(0.0, size - 1, size=n).astype(np.float32)
-    columns = np.maximum(0.0, 1.0 - np.abs(np.arange(size)[None, :] - z[:, None]))
-    images = np.repeat(columns[:, None, :], size, axis=1)
-    images = images + noise * rng.standard_normal(images.shape)
-    return images.reshape(n, size * size).astype(np.float32), z
+    if column_probs is None:
+        z = rng.uniform(0.0, size - 1, size=n)
+    else:
+        z = rng.choice(size, size=n, p=column_probs)
+    z = z.astype(np.float32)
+    images = bar_images(z, size) + noise * rng.standard_normal((n, size * size))
+    return images.astype(np.float32), z

@@ -28,8 +28,11 @@ def minibatches(x, batch_size, seed=0):
             yield x[order[start:start + batch_size]]
 
 
-def fit(step, x_train, num_steps, batch_size=100, evaluate=None, eval_every=100, seed=0, progress=False):
+def fit(step, x_train, num_steps, batch_size=100, evaluate=None, eval_every=100, seed=0, progress=False, transform=None):
     """Call ``step`` on ``num_steps`` minibatches of ``x_train``; returns the recorded curves.
+
+    ``transform(batch)``, when given, makes each minibatch before the step sees it (for example a
+    fresh binarization of grey images).
 
     ``evaluate()`` returns ``{name: value}``; it is recorded before the first step, every
     ``eval_every`` steps and after the last, as ``{name: (steps, values)}``. With
@@ -44,6 +47,8 @@ def fit(step, x_train, num_steps, batch_size=100, evaluate=None, eval_every=100,
             values.append(float(value))
 
     batches = minibatches(x_train, batch_size, seed)
+    if transform is not None:
+        batches = map(transform, batches)
     bar = tqdm(range(num_steps), disable=not progress, desc="training", unit="step")
     for step_number in bar:
         if step_number % eval_every == 0:

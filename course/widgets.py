@@ -1,8 +1,8 @@
 """Interactive widgets (ipywidgets) used by the notebooks.
 
-No widget holds an answer of its notebook. ElboExplorer computes by numerical
-integration and quadrature where the graded functions are closed forms or
-Monte Carlo; ClassExplorer and LatentExplorer draw the model they are given;
+No widget holds an answer of its notebook. ElboExplorer and EvidenceExplorer
+compute by numerical integration and quadrature where the graded functions are
+closed forms, Monte Carlo or the student's own grid sums; ClassExplorer and LatentExplorer draw the model they are given;
 PosteriorExplorer draws with the student's own functions, and says which ones
 to write first while they are still stubs.
 """
@@ -121,6 +121,62 @@ class ElboExplorer(_Explorer):
         twin.set_ylabel("q(z)", color="tab:orange")
         twin.set_ylim(bottom=0)
         twin.legend(loc="upper left")
+        fig.tight_layout()
+        return fig
+
+
+class EvidenceExplorer(_Explorer):
+    """A slider for the parameter theta of a 1-D latent model: the evidence of a data set.
+
+    ``log_joint(x, theta, z)`` gives log p(x_n, z_g | theta), shape (N, G), for the images x (N, D)
+    at the grid points z (G,), evenly spaced. The evidence of the data set is the product of
+    the areas under p(x_n, z), one per image; the widget shades those of the first ``num_shown``
+    images and draws log p(data) = sum_n log p(x_n) against theta, by the rectangle rule and
+    scipy's logsumexp.
+    """
+
+    def __init__(self, x, log_joint, thetas, z, num_shown=4):
+        self._x = np.asarray(x, dtype=np.float64)
+        self._log_joint = log_joint
+        self.z = np.asarray(z, dtype=np.float64)
+        self.num_shown = num_shown
+        self.thetas = np.asarray(thetas, dtype=np.float64)
+        self.curve = np.array([self.log_evidence(theta).sum() for theta in self.thetas])
+        self.theta = widgets.FloatSlider(value=float(self.thetas[len(self.thetas) // 2]), min=float(self.thetas[0]),
+                                         max=float(self.thetas[-1]), step=0.05, description="theta",
+                                         continuous_update=False)
+        self._build([self.theta])
+
+    def log_evidence(self, theta, x=None):
+        """log p(x_n | theta) of every image (N,): the log of the area under p(x_n, z | theta)."""
+        log_joint = self._log_joint(self._x if x is None else x, theta, self.z)
+        return logsumexp(log_joint, axis=-1) + np.log(self.z[1] - self.z[0])
+
+    def values(self):
+        return (self.theta.value,)
+
+    def describe(self, theta):
+        total = self.log_evidence(theta).sum()
+        best = self.thetas[np.argmax(self.curve)]
+        return (f"theta = <b>{theta:.2f}</b>: log p(data) = sum of {len(self._x)} log-areas = <b>{total:.1f}</b> "
+                f"&nbsp; (the largest on the curve: {self.curve.max():.1f}, at theta = {best:.2f})")
+
+    def figure(self, theta):
+        """The shown images' p(x_n, z), scaled to a common peak of 1 (left); log p(data) over theta (right)."""
+        fig, (ax_areas, ax_curve) = plt.subplots(1, 2, figsize=(10, 3.5))
+        shown = self._x[:self.num_shown]
+        log_joint = self._log_joint(shown, theta, self.z)
+        areas = self.log_evidence(theta, shown)
+        scaled = np.exp(log_joint - log_joint.max())
+        density_curves(self.z, {f"x_{n}: log area {area:.1f}": row for n, (row, area) in enumerate(zip(scaled, areas))},
+                       ax=ax_areas, title="p(x_n, z) for a few images (common scale)")
+        for row in scaled:
+            ax_areas.fill_between(self.z, row, alpha=0.2)
+        ax_curve.plot(self.thetas, self.curve, "-")
+        ax_curve.plot([theta], [self.log_evidence(theta).sum()], "o", color="tab:red")
+        ax_curve.set_xlabel("theta")
+        ax_curve.set_ylabel("log p(data)")
+        ax_curve.set_title("the evidence of the data set")
         fig.tight_layout()
         return fig
 

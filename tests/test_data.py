@@ -100,6 +100,20 @@ def test_bars_are_reproducible_by_seed():
     assert np.any(a[0] != c[0])
 
 
+def test_bar_images_light_one_column_at_integer_positions():
+    images = data.bar_images([0.0, 2.0, 2.5], size=4).reshape(3, 4, 4)
+    np.testing.assert_array_equal(images[0, :, 0], 1.0)
+    np.testing.assert_array_equal(images[1, 0], [0.0, 0.0, 1.0, 0.0])
+    np.testing.assert_allclose(images[2, 0], [0.0, 0.0, 0.5, 0.5])
+
+
+def test_column_bars_follow_the_given_frequencies():
+    x, z = data.make_bars(20_000, noise=0.0, seed=2, column_probs=[0.2, 0.4, 0.2, 0.2])
+    np.testing.assert_array_equal(z, np.round(z))
+    np.testing.assert_allclose(np.bincount(z.astype(int)) / len(z), [0.2, 0.4, 0.2, 0.2], atol=0.01)
+    np.testing.assert_array_equal(x, data.bar_images(z).astype(np.float32))
+
+
 def test_mean_image_logits_are_the_clipped_logits_of_the_mean():
     x = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]], np.float32)
     np.testing.assert_allclose(data.mean_image_logits(x), [np.log(1e-3 / (1 - 1e-3)), np.log((1 - 1e-3) / 1e-3), 0.0], atol=1e-5)

@@ -29,3 +29,15 @@ def test_fit_records_curves_at_both_ends_and_every_eval_every_steps():
     assert calls == [10] * 7
     steps, values = curves["seen"]
     assert steps == [0, 3, 6, 7] and values == [0, 3, 6, 7]
+
+
+def test_fit_hands_each_minibatch_through_transform_before_the_step():
+    from course import data
+
+    seen = []
+    grey = np.full((40, 6), 0.5, np.float32)
+    rng = np.random.default_rng(0)
+    training.fit(lambda batch: seen.append(batch) or 0.0, grey, num_steps=8, batch_size=10,
+                 transform=lambda batch: data.binarize_dynamic(batch, rng))
+    assert all(set(np.unique(batch)) <= {0.0, 1.0} for batch in seen)
+    assert not np.array_equal(seen[0], seen[4])  # the same images, binarized afresh in the next epoch

@@ -1,4 +1,5 @@
 import numpy as np
+import scipy.integrate
 import scipy.special
 import scipy.stats
 
@@ -48,6 +49,27 @@ def test_moving_a_slider_updates_the_readout_and_the_picture():
     q_line = fig.axes[1].lines[0]
     assert abs(q_line.get_xdata()[np.argmax(q_line.get_ydata())] - 1.5) < 0.01
     assert len(fig.axes[0].collections) == 1  # the shaded evidence
+
+
+def _bars_model(x, theta, z):
+    from course import data
+    means = data.bar_images(3 * scipy.stats.norm.cdf(theta * z))
+    return scipy.stats.norm.logpdf(z) + scipy.stats.norm.logpdf(x[:, None, :], means, 0.1).sum(-1)
+
+
+def test_evidence_explorer_sums_log_areas_and_peaks_near_the_generating_theta():
+    from course import data
+    x, _ = data.make_bars(60, noise=0.1, seed=4)
+    z = np.linspace(-5, 5, 2001)
+    explorer = widgets.EvidenceExplorer(x, _bars_model, np.linspace(0.4, 3.0, 14), z)
+    one = scipy.integrate.quad(lambda t: np.exp(_bars_model(x[:1], 1.0, np.array([t]))[0, 0]), -5, 5, points=[0.0],
+                               limit=500)[0]
+    np.testing.assert_allclose(explorer.log_evidence(1.0)[0], np.log(one), atol=1e-3)
+    assert 0.8 <= explorer.thetas[np.argmax(explorer.curve)] <= 1.4  # positions were drawn with theta = 1
+    explorer.theta.value = 2.0
+    assert f"{explorer.log_evidence(2.0).sum():.1f}" in explorer.readout.value
+    fig = explorer.figure(2.0)
+    assert len(fig.axes[0].lines) == explorer.num_shown and len(fig.axes[0].collections) == explorer.num_shown
 
 
 def test_class_explorer_shows_the_class_image_and_its_samples():

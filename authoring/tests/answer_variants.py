@@ -63,6 +63,23 @@ def elbo_estimate(x, q_mu, q_log_var, w, b, s, num_samples):
                      + log_normal_diag(z[..., None], 0.0, 0.0) - log_normal_diag(z[..., None], q_mu[..., None], q_log_var[..., None]))
     return tf.add_n(terms) / num_samples
 '''),
+        "grid evidence in NumPy by the trapezoid rule": Variant("log_evidence_grid", ("test_log_evidence_grid",), True, '''
+import scipy.special
+def log_evidence_grid(log_joint, z_grid):
+    log_joint = np.asarray(log_joint, dtype=np.float64)
+    weights = np.full(log_joint.shape[-1], z_grid[1] - z_grid[0])
+    weights[[0, -1]] /= 2
+    return scipy.special.logsumexp(log_joint, axis=-1, b=weights).astype(np.float32)
+'''),
+        "grid evidence by exp, then sum, then log": Variant("log_evidence_grid", ("test_log_evidence_grid",), False, '''
+def log_evidence_grid(log_joint, z_grid):
+    log_joint = tf.cast(log_joint, tf.float32)
+    return tf.math.log(tf.reduce_sum(tf.exp(log_joint), axis=-1) * float(z_grid[1] - z_grid[0]))
+'''),
+        "grid evidence without the spacing dz": Variant("log_evidence_grid", ("test_log_evidence_grid",), False, '''
+def log_evidence_grid(log_joint, z_grid):
+    return logsumexp(log_joint, axis=-1)
+'''),
     },
     "02_naive_bayes": {
         "class likelihoods by a loop with log_sigmoid": Variant("log_likelihood", (
@@ -181,6 +198,19 @@ def kl_derived(mu, log_var):
         "derived KL with sigma for sigma^2": Variant("kl_derived", ("test_kl_derived",), False, '''
 def kl_derived(mu, log_var):
     return 0.5 * (np.exp(0.5 * log_var) + mu**2 - 1 - log_var)
+'''),
+        "softplus as -log_sigmoid(-a)": Variant("softplus", ("test_softplus",), True, '''
+def softplus(a):
+    return -tf.math.log_sigmoid(-tf.cast(a, tf.float32))
+'''),
+        "softplus as a logsumexp of 0 and a (e^a lost below -17)": Variant("softplus", ("test_softplus",), False, '''
+def softplus(a):
+    a = tf.cast(a, tf.float32)
+    return tf.reduce_logsumexp(tf.stack([tf.zeros_like(a), a]), axis=0)
+'''),
+        "softplus as log(1 + exp(a))": Variant("softplus", ("test_softplus",), False, '''
+def softplus(a):
+    return tf.math.log(1.0 + tf.exp(tf.cast(a, tf.float32)))
 '''),
     },
     "05_posteriors": {

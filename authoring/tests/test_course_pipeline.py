@@ -76,6 +76,15 @@ def test_source_notebooks_follow_the_course_anatomy(path):
         points = cell.metadata.nbgrader.points
         marking = f"*Marking ({points:g} point{'' if points == 1 else 's'}).*"
         assert marking in cell.source, f"{cell.metadata.nbgrader.grade_id}: the model answer says how to mark: {marking}"
+    for cell in cells:
+        if cell not in written:
+            assert "Model answer" not in cell.source and "*Marking (" not in cell.source, (
+                f"cell {cell.get('id')}: a model answer outside a graded solution cell reaches the release")
+    for question, answer in zip(cells, cells[1:]):
+        asked = re.search(r"\*\((\d+) points?; write your answer in the cell below\.\)\*", question.source)
+        if asked:
+            assert answer in written and answer.metadata.nbgrader.points == int(asked.group(1)), (
+                f"cell {question.get('id')}: the next cell must be its graded answer, worth {asked.group(1)} points")
     for cell in answers:
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.metadata.nbgrader.grade_id
     for cell in tests:

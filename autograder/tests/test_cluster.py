@@ -13,12 +13,12 @@ from grading_support import ASSIGNMENT
 def test_a_killed_worker_has_its_notebook_graded_once_on_another(cluster_class):
     assert [student for student, _ in cluster_class.killed].count("correct") == 1
     stored = records.load_all(cluster_class.course, ASSIGNMENT)
-    assert (stored["correct"].status, stored["correct"].score, stored["correct"].messages) == ("graded", 25, [])
+    assert (stored["correct"].status, stored["correct"].score, stored["correct"].messages) == ("graded", 27, [])
     assert sorted(r.student for r in cluster_class.records) == sorted(stored)  # each recorded once
     with Gradebook(gradebook_url(cluster_class.course)) as gradebook:
         students = [s.student.id for s in gradebook.assignment_submissions(ASSIGNMENT)]
         assert sorted(students) == sorted(stored)
-        assert gradebook.find_submission(ASSIGNMENT, "correct").code_score == 25
+        assert gradebook.find_submission(ASSIGNMENT, "correct").code_score == 27
 
 
 def test_a_notebook_whose_worker_dies_twice_gets_zero_and_a_message(cluster_class):

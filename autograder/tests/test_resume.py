@@ -54,7 +54,7 @@ def test_killed_run_resumes_without_regrading(course, tmp_path):
     assert sorted(r.student for r in resumed) == sorted(set(STUDENTS) - {Path(n).stem for n in first})
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.glob("*.json") if p.name in first} == first
     stored = records.load_all(course, ASSIGNMENT)
-    assert {s: r.score for s, r in stored.items()} == {"correct": 25, "blank": 0, "partial": 10}
+    assert {s: r.score for s, r in stored.items()} == {"correct": 27, "blank": 0, "partial": 10}
     with Gradebook(gradebook_url(course)) as gradebook:
         assert sorted(s.student.id for s in gradebook.assignment_submissions(ASSIGNMENT)) == sorted(STUDENTS)
 
@@ -62,6 +62,6 @@ def test_killed_run_resumes_without_regrading(course, tmp_path):
 
     shutil.copy(demo.FIXTURES / "submissions" / "correct_elbo.ipynb", course / "submitted" / "blank" / ASSIGNMENT / NB)
     regraded = grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
-    assert [(r.student, r.score) for r in regraded] == [("blank", 25)]
+    assert [(r.student, r.score) for r in regraded] == [("blank", 27)]
     with Gradebook(gradebook_url(course)) as gradebook:
-        assert gradebook.find_submission(ASSIGNMENT, "blank").code_score == 25
+        assert gradebook.find_submission(ASSIGNMENT, "blank").code_score == 27
