@@ -141,13 +141,13 @@ class EvidenceExplorer(_Explorer):
         self.z = np.asarray(z, dtype=np.float64)
         self.num_shown = num_shown
         self.thetas = np.asarray(thetas, dtype=np.float64)
-        self.curve = np.array([self.log_evidence(theta).sum() for theta in self.thetas])
+        self.curve = np.array([self.log_areas(theta).sum() for theta in self.thetas])
         self.theta = widgets.FloatSlider(value=float(self.thetas[len(self.thetas) // 2]), min=float(self.thetas[0]),
                                          max=float(self.thetas[-1]), step=0.05, description="theta",
                                          continuous_update=False)
         self._build([self.theta])
 
-    def log_evidence(self, theta, x=None):
+    def log_areas(self, theta, x=None):
         """log p(x_n | theta) of every image (N,): the log of the area under p(x_n, z | theta)."""
         log_joint = self._log_joint(self._x if x is None else x, theta, self.z)
         return logsumexp(log_joint, axis=-1) + np.log(self.z[1] - self.z[0])
@@ -156,7 +156,7 @@ class EvidenceExplorer(_Explorer):
         return (self.theta.value,)
 
     def describe(self, theta):
-        total = self.log_evidence(theta).sum()
+        total = self.log_areas(theta).sum()
         best = self.thetas[np.argmax(self.curve)]
         return (f"theta = <b>{theta:.2f}</b>: log p(data) = sum of {len(self._x)} log-areas = <b>{total:.1f}</b> "
                 f"&nbsp; (the largest on the curve: {self.curve.max():.1f}, at theta = {best:.2f})")
@@ -166,14 +166,14 @@ class EvidenceExplorer(_Explorer):
         fig, (ax_areas, ax_curve) = plt.subplots(1, 2, figsize=(10, 3.5))
         shown = self._x[:self.num_shown]
         log_joint = self._log_joint(shown, theta, self.z)
-        areas = self.log_evidence(theta, shown)
+        areas = self.log_areas(theta, shown)
         scaled = np.exp(log_joint - log_joint.max())
         density_curves(self.z, {f"x_{n}: log area {area:.1f}": row for n, (row, area) in enumerate(zip(scaled, areas))},
                        ax=ax_areas, title="p(x_n, z) for a few images (common scale)")
         for row in scaled:
             ax_areas.fill_between(self.z, row, alpha=0.2)
         ax_curve.plot(self.thetas, self.curve, "-")
-        ax_curve.plot([theta], [self.log_evidence(theta).sum()], "o", color="tab:red")
+        ax_curve.plot([theta], [self.log_areas(theta).sum()], "o", color="tab:red")
         ax_curve.set_xlabel("theta")
         ax_curve.set_ylabel("log p(data)")
         ax_curve.set_title("the evidence of the data set")

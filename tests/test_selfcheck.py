@@ -42,15 +42,17 @@ def test_unknown_assignment_is_named():
         selfcheck.visible_tests("99_nothing")
 
 
-@pytest.mark.parametrize("folder, passing", [("solutions", 11), ("release", 0)])
-def test_self_check_table_in_a_real_kernel(folder, passing, monkeypatch, tmp_path):
+@pytest.mark.parametrize("folder, passes", [("solutions", True), ("release", False)])
+def test_self_check_table_in_a_real_kernel(folder, passes, monkeypatch, tmp_path):
+    count = len(json.loads(BUNDLED.read_text())["01_elbo"])
+    passing = count if passes else 0
     monkeypatch.setenv("COURSE_FAST", "1")
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     notebook = nbformat.read(ROOT / folder / "01_elbo" / "elbo.ipynb", as_version=4)
     NotebookClient(notebook, timeout=300, allow_errors=True, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
-    assert f"visible tests of 01_elbo: {passing} of 11 pass" in printed
+    assert count > 10 and f"visible tests of 01_elbo: {passing} of {count} pass" in printed
     assert printed.count(" pt  pass") == passing
     if passing == 0:
         assert "NotImplementedError" in printed

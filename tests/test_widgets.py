@@ -64,10 +64,10 @@ def test_evidence_explorer_sums_log_areas_and_peaks_near_the_generating_theta():
     explorer = widgets.EvidenceExplorer(x, _bars_model, np.linspace(0.4, 3.0, 14), z)
     one = scipy.integrate.quad(lambda t: np.exp(_bars_model(x[:1], 1.0, np.array([t]))[0, 0]), -5, 5, points=[0.0],
                                limit=500)[0]
-    np.testing.assert_allclose(explorer.log_evidence(1.0)[0], np.log(one), atol=1e-3)
+    np.testing.assert_allclose(explorer.log_areas(1.0)[0], np.log(one), atol=1e-3)
     assert 0.8 <= explorer.thetas[np.argmax(explorer.curve)] <= 1.4  # positions were drawn with theta = 1
     explorer.theta.value = 2.0
-    assert f"{explorer.log_evidence(2.0).sum():.1f}" in explorer.readout.value
+    assert f"{explorer.log_areas(2.0).sum():.1f}" in explorer.readout.value
     fig = explorer.figure(2.0)
     assert len(fig.axes[0].lines) == explorer.num_shown and len(fig.axes[0].collections) == explorer.num_shown
 
