@@ -23,7 +23,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
 	@echo "make test     - the test suite (library, notebooks, real nbgrader pipeline)"
-	@echo "make browser-test - JupyterLab in headless Chromium: every notebook run, widgets moved, build/screenshots/"
+	@echo "make browser-test - JupyterLab in headless Chromium: every notebook run, widgets moved, formgrader used, build/screenshots/"
 	@echo "make bench    - speed, quality and cost on this machine: build/bench.md and build/bench.json"
 	@echo "                (full MNIST with COURSE_DATA_DIR=<folder with mnist.npz>, else the bundled subset)"
 	@echo "make release  - regenerate release/, solutions/ and the reference code from source/ only"
@@ -55,7 +55,7 @@ test: install
 	$(OFFLINE) $(BIN)/python -m pytest
 
 browser-test: install
-	$(OFFLINE) $(BIN)/python -m pytest tests/test_browser.py
+	$(OFFLINE) $(BIN)/python -m pytest tests/test_browser.py tests/test_formgrader.py
 
 bench: install
 	$(OFFLINE) $(BIN)/python scripts/bench.py

@@ -1,7 +1,10 @@
 """nbgrader configuration of the course. Run nbgrader from the repository root (the course root)."""
 import os
+from pathlib import Path
 
+import autograder
 from autograder.stderr_noise import KERNEL_ENV, PATTERN
+from nbgrader.server_extensions.formgrader.handlers import template_path as NBGRADER_TEMPLATES
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -60,3 +63,9 @@ c.GenerateFeedback.preprocessors = [
     "autograder.feedback.AddGradingNotes",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Formgrader (JupyterLab, Nbgrader -> Formgrader) takes MathJax from the Jupyter server rather than a CDN, so that
+# its pages, keyboard shortcuts included, work offline (autograder/formgrade_templates); other pages, feedback
+# included, are rendered by nbgrader's templates as before.
+c.HTMLExporter.extra_template_basedirs = [str(Path(autograder.__file__).parent / "formgrade_templates"),
+                                          NBGRADER_TEMPLATES]

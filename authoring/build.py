@@ -3,8 +3,9 @@
 1. Regenerate ``release/``, ``solutions/`` and the reference code from ``source/``
    (``authoring.generate``).
 2. In a scratch course under ``build/selfcheck/``, submit each solution and
-   each blank release notebook and autograde them with nbgrader, which runs
-   them top to bottom in grading mode.
+   each blank release notebook, as the students ``solution`` and ``release``,
+   and grade them all in one run of the class's grader (``autograder.grading``:
+   nbgrader's autograde pipeline in the sandbox, in grading mode, on two workers).
 3. Require full marks on every autograded test for the solutions (and no error,
    no stderr output and nothing restored by the test guard anywhere in them) and zero on every autograded test for the
    release, which must still be graded to the end.
@@ -15,12 +16,14 @@ import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import nbformat
 
 from authoring import ROOT
 from authoring.generate import regenerate
-from autograder.nbgrader_cli import NbgraderError, assignments, read_grades, run_nbgrader
+from autograder import grading
+from autograder.nbgrader_cli import assignments, read_grades, run_nbgrader
 from autograder.preprocessors import RESTORED_NOTE
 # The two submissions every assignment is checked with: (student id, folder it comes from).
 CHECKS = (("solution", "solutions"), ("release", "release"))
@@ -55,35 +58,44 @@ def output_problems(notebook_path):
 
 
 def prepare_scratch_course(root, scratch):
-    """A fresh course in ``scratch`` with this course's config, sources and reference submissions."""
+    """A fresh course in ``scratch`` with this course's config, sources, release and reference submissions."""
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     shutil.copy(root / "nbgrader_config.py", scratch)
-    shutil.copytree(root / "source", scratch / "source")
+    for folder in ("source", "release"):
+        shutil.copytree(root / folder, scratch / folder)
     for assignment in assignments(root):
-        run_nbgrader(scratch, "generate_assignment", assignment, "--force")
         for student, folder in CHECKS:
             shutil.copytree(root / folder / assignment, scratch / "submitted" / student / assignment)
+    run_nbgrader(scratch, "generate_assignment", "*", "--force")  # every assignment into the gradebook at once
 
 
-def check_submission(scratch, assignment, student, logs):
-    """Autograde one reference submission and compare its scores with what it must get."""
-    start = time.perf_counter()
-    check = Check(assignment, student, 0.0)
-    try:
-        run_nbgrader(scratch, "autograde", assignment, "--student", student, "--force",
-                     log_path=logs / f"autograde-{assignment}-{student}.log")
-    except NbgraderError as error:
-        check.problems.append(str(error))
+def grade_reference_submissions(root, scratch, workers=2):
+    """Grade every assignment's reference submissions in a scratch course at ``scratch`` in one run of the
+    class's grader (sandboxed where bubblewrap is installed); returns the Checks, assignment by assignment."""
+    prepare_scratch_course(root, scratch)
+    options = grading.Options(workers=workers, sandbox=shutil.which("bwrap") is not None, allow_weaker_sandbox=True)
+    if not options.sandbox:
+        print("bubblewrap is not installed: the reference submissions are graded outside the sandbox")
+    names = assignments(root)
+    done = {(r.assignment, r.student): r for r in grading.autograde(scratch, names, options, progress=False)}
+    return [check_submission(scratch, done[(assignment, student)])
+            for assignment in names for student, _ in CHECKS]
+
+
+def check_submission(scratch, record):
+    """Compare one graded reference submission's scores with what it must get."""
+    check = Check(record.assignment, record.student, record.seconds)
+    if record.status != "graded":
+        check.problems += record.messages or ["it could not be graded"]
         return check
-    finally:
-        check.seconds = round(time.perf_counter() - start, 1)
-    tests = [grade for grade in read_grades(scratch, assignment, student) if grade.cell_type == "code"]
+    tests = [g for g in read_grades(scratch, record.assignment, record.student) if g.cell_type == "code"]
     check.auto_score = sum(grade.auto_score or 0.0 for grade in tests)
     check.auto_max = sum(grade.max_score for grade in tests)
-    if student == "solution":
+    if record.student == "solution":
         check.problems += [f"test {g.name}: {g.auto_score}/{g.max_score}" for g in tests if g.auto_score != g.max_score]
-        for path in sorted((scratch / "autograded" / student / assignment).glob("*.ipynb")):
+        check.problems += record.messages
+        for path in sorted(Path(scratch, "autograded", record.student, record.assignment).glob("*.ipynb")):
             check.problems += output_problems(path)
     else:
         check.problems += [f"test {g.name} passes on the blank release ({g.auto_score} points)"
@@ -117,16 +129,11 @@ def build(root=ROOT, regenerate_first=True):
     build_dir.mkdir(exist_ok=True)
     if regenerate_first:
         regenerate(root)
-    scratch = build_dir / "selfcheck"
-    prepare_scratch_course(root, scratch)
-    checks = []
-    for assignment in assignments(root):
-        for student, _ in CHECKS:
-            print(f"autograding the {student} of {assignment} ...", end=" ", flush=True)
-            check = check_submission(scratch, assignment, student, build_dir / "logs")
-            print(f"{check.auto_score:g}/{check.auto_max:g} points, {check.seconds:.1f} s"
-                  + (f", PROBLEMS: {check.problems}" if check.problems else ""), flush=True)
-            checks.append(check)
+    print("autograding every solution and blank release ...", flush=True)
+    checks = grade_reference_submissions(root, build_dir / "selfcheck")
+    for check in checks:
+        print(f"  {check.assignment} {check.student}: {check.auto_score:g}/{check.auto_max:g} points, "
+              f"{check.seconds:.1f} s" + (f", PROBLEMS: {check.problems}" if check.problems else ""))
     summary, ok = write_report(checks, build_dir, time.perf_counter() - start)
     print(summary)
     return ok

@@ -3,8 +3,9 @@
   grade A SUBMISSIONS   import, autograde, feedback and export in one go (make grade)
   import A SUBMISSIONS  store a folder or .zip of notebooks as submitted/<student>/A/
   autograde A [A ...]   grade what is new or changed (on Dask, sandboxed, resumable)
+  regrade A STUDENT     grade one submission again (after a fix to the tests), keeping manual grades
   feedback A            per-student HTML in feedback/<student>/A/, hidden tests never shown
-  export A              grading/A/grades.csv and a summary in the terminal
+  export A              grading/A/grades.csv, the LMS files grading/lms/{canvas,moodle}.csv, a summary
   demo                  grade the fixture submissions in a scratch course under build/
 
 Authoring the course (build, generate, colab-links, publish) is ``python -m authoring``.
@@ -13,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import collect, demo, export, feedback, grading
+from autograder import collect, demo, export, feedback, grading, lms
 from autograder.nbgrader_cli import NbgraderError
 from autograder.sandbox import SandboxUnavailable
 
@@ -55,20 +56,33 @@ def parser():
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True)
     for name, help_text in [("grade", "import, autograde, feedback, export"), ("import", "import submissions"),
-                            ("autograde", "autograde submitted/"), ("feedback", "write feedback"),
-                            ("export", "write the grade table and print a summary")]:
+                            ("autograde", "autograde submitted/"),
+                            ("regrade", "regrade one submission, keeping manual grades and comments"),
+                            ("feedback", "write feedback"),
+                            ("export", "write the grade table and the LMS files, print a summary")]:
         sub = commands.add_parser(name, help=help_text)
         if name == "autograde":
             sub.add_argument("assignment", nargs="+", help="assignment names; their submissions share the workers")
         else:
             sub.add_argument("assignment", help="assignment name, a folder of source/ (e.g. 01_elbo)")
+        if name == "regrade":
+            sub.add_argument("student", help="the student id (as in submitted/<student>/)")
         if name in ("grade", "import"):
             sub.add_argument("submissions", help="folder or .zip of downloaded notebooks")
             sub.add_argument("--pattern", default=collect.DEFAULT_PATTERN,
                              help="regular expression for file names, with (?P<student_id>...) and "
                                   "(?P<file_id>...) groups (default: %(default)s)")
-        if name in ("grade", "autograde"):
+        if name in ("grade", "autograde", "regrade"):
             _add_grading_options(sub)
+        if name in ("grade", "export"):
+            sub.add_argument("--roster", help="the class list as a CSV (e.g. Canvas's gradebook export): the LMS "
+                                              "files get a row per student on it, in its order")
+            sub.add_argument("--roster-id", default=lms.DEFAULT_ID_COLUMN,
+                             help="the roster's column of student ids as in file names (default: %(default)s; "
+                                  "e.g. 'SIS Login ID' for Canvas's export)")
+            sub.add_argument("--due", help="the assignment's due date and time, stored in the gradebook: "
+                                           "later submissions are flagged (UTC unless a zone is given, "
+                                           "e.g. '2026-11-20 23:59 Europe/Amsterdam')")
         sub.add_argument("--course", default=".", help="course root (default: the current folder)")
     demo_parser = commands.add_parser("demo", help="grade the fixture submissions in build/demo-course")
     _add_grading_options(demo_parser, demo.fixture_options())
@@ -89,7 +103,12 @@ def run_class_command(args):
         raise FileNotFoundError(f"{course} is not a course root (no nbgrader_config.py)")
     if args.command == "autograde":
         return _autograde(course, args.assignment, _options(args))
+    if args.command == "regrade":
+        return _regrade(course, args.assignment, args.student.lower(), _options(args))
     nb_name = grading.notebook_name(course, args.assignment)
+    if args.command in ("grade", "export"):  # a roster that cannot be read stops the command before any work
+        roster = lms.read_roster(args.roster, args.roster_id) if args.roster else lms.Roster(args.roster_id, {})
+        due = lms.parse_due(args.due) if args.due else None
     if args.command in ("grade", "import"):
         report = collect.import_submissions(course, args.assignment, nb_name, args.submissions, args.pattern)
         print("\n".join(report.lines()))
@@ -99,9 +118,23 @@ def run_class_command(args):
         pages = feedback.generate(course, args.assignment, nb_name)
         print(f"feedback: {pages} page(s) in {course / 'feedback'}/<student>/{args.assignment}/")
     if args.command in ("grade", "export"):
+        if due is not None:
+            lms.set_due_date(course, args.assignment, due)
         path = export.write_csv(course, args.assignment, nb_name)
         print("\n".join(export.summary(course, args.assignment, nb_name)))
         print(f"grades: {path}")
+        print("\n".join(lms.write(course, roster).lines()))
+    return 0
+
+
+def _regrade(course, assignment, student, options):
+    record = grading.autograde(course, assignment, options, students={student})[0]
+    print(f"regraded {student}: {record.score:g}/{record.max_score:g} autograded points ({record.status}); "
+          "manual grades and comments given in formgrader are kept")
+    others = sorted(set(grading.pending(course, assignment)) - {student})
+    if others:
+        print(f"{len(others)} other submission(s) of {assignment} were graded with other tests or changed since: "
+              f"`python -m autograder autograde {assignment}` grades them again")
     return 0
 
 

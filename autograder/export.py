@@ -1,4 +1,8 @@
-"""Grade tables: a CSV per assignment (one row per student, one column per question) and a summary."""
+"""Grade tables: a CSV per assignment (one row per student, one column per question) and a summary.
+
+Scores come from nbgrader's gradebook, so they include what teaching assistants gave in formgrader:
+a written answer's manual score, and a test's overridden score in place of its autograded one.
+"""
 
 import csv
 from pathlib import Path
@@ -6,7 +10,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import records
+from autograder import lms, records
 from autograder.nbgrader_cli import gradebook_url
 from autograder.notebook_report import grade_ids
 
@@ -25,19 +29,24 @@ def questions(course_root, assignment, notebook_name):
 
 
 def rows(course_root, assignment, notebook_name):
-    """One dict per recorded student: status, totals, a score per question, messages."""
+    """One dict per recorded student: status, autograded and total points, a score per question, lateness,
+    what still needs a person, messages."""
     table = []
     with Gradebook(gradebook_url(course_root)) as gradebook:
+        total_max = float(gradebook.find_assignment(assignment).max_score)
         for student, record in sorted(records.load_all(course_root, assignment).items()):
-            scores = {}
+            scores, grade = {}, lms.Grade(0.0, 0, 0)
             try:
-                for grade in gradebook.find_submission_notebook(Path(notebook_name).stem, assignment, student).grades:
-                    scores[grade.name] = grade.auto_score if grade.manual_score is None else grade.manual_score
+                submission = gradebook.find_submission(assignment, student)
+                grade = lms.grade_of(submission)
+                for cell in gradebook.find_submission_notebook(Path(notebook_name).stem, assignment, student).grades:
+                    scores[cell.name] = cell.auto_score if cell.manual_score is None else cell.manual_score
             except MissingEntry:
                 pass
             table.append({"student_id": student, "status": record.status, "autograded_score": record.score,
-                          "autograded_max": record.max_score, **scores, "review": " ".join(record.flags),
-                          "messages": " | ".join(record.messages)})
+                          "autograded_max": record.max_score, "total": grade.score, "total_max": total_max,
+                          **scores, "late": lms.late_text(grade.seconds_late), "to_grade": grade.to_grade,
+                          "review": " ".join(record.flags), "messages": " | ".join(record.messages)})
     return table
 
 
@@ -47,8 +56,9 @@ def write_csv(course_root, assignment, notebook_name):
     path = records.grading_dir(course_root, assignment) / "grades.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as out:
-        writer = csv.DictWriter(out, ["student_id", "status", "autograded_score", "autograded_max", *names,
-                                     "review", "messages"], extrasaction="ignore")
+        writer = csv.DictWriter(out, ["student_id", "status", "autograded_score", "autograded_max", "total",
+                                      "total_max", *names, "late", "to_grade", "review", "messages"],
+                                extrasaction="ignore")
         writer.writeheader()
         for row in rows(course_root, assignment, notebook_name):
             writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
@@ -73,10 +83,18 @@ def summary(course_root, assignment, notebook_name):
     top = table[0]["autograded_max"]
     failed = [row["student_id"] for row in table if row["status"] == "failed"]
     flagged = [f"{row['student_id']} ({row['review']})" for row in table if row["review"]]
-    lines = [f"{assignment}: {len(table)} submission(s); autograded mean {sum(totals) / len(totals):.2f} / {top:g}"
+    overall = [row["total"] for row in table]
+    lines = [f"{assignment}: {len(table)} submission(s); autograded mean {sum(totals) / len(totals):.2f} / {top:g}; "
+             f"total mean (with written answers) {sum(overall) / len(overall):.2f} / {table[0]['total_max']:g}"
              + (f"; not gradable: {', '.join(failed)}" if failed else "")]
     if flagged:
         lines.append(f"flagged for review: {', '.join(flagged)}")
+    waiting = [row["student_id"] for row in table if row["to_grade"]]
+    if waiting:
+        lines.append(f"{len(waiting)} submission(s) with cells still to grade or review in formgrader")
+    late = [f"{row['student_id']} ({row['late']})" for row in table if row["late"]]
+    if late:
+        lines.append(f"late: {', '.join(late)}")
     lines.append("distribution of autograded totals:")
     lines += _histogram(totals, top)
     lines.append(f"  {'question':<28} {'max':>4} {'mean':>6} {'full':>5} {'part':>5} {'zero':>5} {'ungraded':>8}")

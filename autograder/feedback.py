@@ -38,6 +38,8 @@ def outcome_text(outcome):
     """The student-facing summary of one test cell."""
     lines = [f"Test {outcome['name']}: {outcome['points']:g} / {outcome['max_points']:g} points",
              f"  visible checks: {outcome['visible']}"]
+    if outcome.get("checks_gave") is not None:
+        lines[0] += f" (set by the course staff; the checks gave {outcome['checks_gave']:g}: see their comment)"
     if outcome["hidden"]:
         lines.append(f"  hidden checks: {outcome['hidden']}")
     if outcome["student_reason"]:
@@ -46,7 +48,8 @@ def outcome_text(outcome):
 
 
 class StudentView(NbGraderPreprocessor):
-    """Test cells: visible part and verdict. Other cells: the outputs of the notebook as sent."""
+    """Test cells: visible part and verdict (with the score a TA set in formgrader, if any). Other cells: the
+    outputs of the notebook as sent."""
 
     course_root = Unicode(".", help="The course root (submitted/, release/).").tag(config=True)
 
@@ -61,6 +64,9 @@ class StudentView(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         if is_test_cell(cell):
             outcome = test_outcome(cell, self._release.get(cell.metadata.nbgrader["grade_id"]))
+            given = cell.metadata.nbgrader.get("score")  # the gradebook's (GetGrades): a TA's override wins
+            if given is not None and float(given) != outcome["points"]:
+                outcome.update(points=float(given), checks_gave=outcome["points"])
             visible, hidden, _ = split_hidden(cell.source)
             cell.source = visible + ("\n" + HIDDEN_PLACEHOLDER if hidden else "")
             cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=outcome_text(outcome))]

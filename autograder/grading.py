@@ -136,11 +136,8 @@ def _save_unwarned(course_root, assignment, nb_name, outcome, submitted_dir):
         if (submitted_dir / "timestamp.txt").exists() else None
     with Gradebook(gradebook_url(course_root)) as gradebook:
         gradebook.update_or_create_student(outcome.student)
-        if outcome.autograded is None:  # no grades of an older version may survive
-            try:
-                gradebook.remove_submission(assignment, outcome.student)
-            except MissingEntry:
-                pass
+        if outcome.autograded is None:
+            _forget_autograded_scores(gradebook, assignment, outcome.student)
         gradebook.update_or_create_submission(assignment, outcome.student, timestamp=timestamp)
     if outcome.autograded is None:
         return 0.0
@@ -156,24 +153,48 @@ def _save_unwarned(course_root, assignment, nb_name, outcome, submitted_dir):
         return float(gradebook.find_submission(assignment, outcome.student).code_score)
 
 
+def _forget_autograded_scores(gradebook, assignment, student):
+    """No autograded score of an older version survives a submission that could not be graded; what a
+    person gave in formgrader (manual scores, comments) does, and without it the submission goes."""
+    try:
+        submission = gradebook.find_submission(assignment, student)
+    except MissingEntry:
+        return
+    grades = [g for n in submission.notebooks for g in n.grades]
+    comments = [c for n in submission.notebooks for c in n.comments]
+    if not any(g.manual_score is not None for g in grades) and not any(c.manual_comment for c in comments):
+        gradebook.remove_submission(assignment, student)
+        return
+    for grade in grades:
+        grade.auto_score = None
+        grade.needs_manual_grade = True
+    for comment in comments:
+        comment.auto_comment = None
+    gradebook.db.commit()
+
+
 def _max_code_score(course_root, assignment):
     with Gradebook(gradebook_url(course_root)) as gradebook:
         return float(gradebook.find_assignment(assignment).max_code_score)
 
 
-def pending(course_root, assignment):
-    """Students whose submission has no up-to-date record, with the hash of their submission."""
+def pending(course_root, assignment, students=None):
+    """Students whose submission has no up-to-date record, with the hash of their submission; with
+    ``students``, those students' submissions, up to date or not (a regrade)."""
     key = grader_key(course_root, assignment)
     nb_name = notebook_name(course_root, assignment)
     todo = {}
     for folder in sorted(Path(course_root, "submitted").glob(f"*/{assignment}")):
-        path = folder / nb_name
-        if not path.exists():
+        path, student = folder / nb_name, folder.parent.name
+        if not path.exists() or (students is not None and student not in students):
             continue
         sha = records.file_sha256(path)
-        record = records.load(course_root, assignment, folder.parent.name)
-        if record is None or record.submission_sha256 != sha or record.grader_key != key:
-            todo[folder.parent.name] = sha
+        record = records.load(course_root, assignment, student)
+        if students is not None or record is None or record.submission_sha256 != sha or record.grader_key != key:
+            todo[student] = sha
+    missing = sorted(set(students or ()) - set(todo))
+    if missing:
+        raise ValueError(f"no submission of {assignment} from {', '.join(missing)} in {Path(course_root, 'submitted')}")
     return todo
 
 
@@ -188,26 +209,26 @@ class _Assignment:
     todo: dict  # student -> hash of the submission
 
 
-def _prepare(course_root, assignment):
+def _prepare(course_root, assignment, students):
     ensure_in_gradebook(course_root, assignment)
     return _Assignment(assignment, notebook_name(course_root, assignment), grader_key(course_root, assignment),
-                       _max_code_score(course_root, assignment), pending(course_root, assignment))
+                       _max_code_score(course_root, assignment), pending(course_root, assignment, students))
 
 
 KILLED = ("it stopped its grading worker twice (a crash of the whole grading process, or more memory than the "
           "worker has); nothing could be graded")
 
 
-def autograde(course_root, assignment, options=Options(), progress=True):
+def autograde(course_root, assignment, options=Options(), progress=True, students=None):
     """Grade every pending submission of ``assignment`` (a name, or a list of names whose
-    submissions then share the workers); return the new records."""
+    submissions then share the workers), or regrade those of ``students``; return the new records."""
     course_root = Path(course_root).resolve()
     names = [assignment] if isinstance(assignment, str) else list(assignment)
     unknown = [name for name in names if name not in assignments(course_root)]
     if unknown:
         raise ValueError(f"no assignment {', '.join(map(repr, unknown))} in {course_root / 'source'}; "
                          f"known: {', '.join(assignments(course_root))}")
-    parts = [_prepare(course_root, name) for name in names]
+    parts = [_prepare(course_root, name, students) for name in names]
     done = []
 
     def finish(part, outcome, report):

@@ -71,6 +71,32 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [sys.executable, "-m", "autograder.sandbox", *options, "--", *cmd]
 
 
+WAIT_SLICE = 1.0  # seconds
+
+
+def wait_in_slices(channel):
+    """Make a kernel client's ``channel.get_msg`` wait in slices of ``WAIT_SLICE`` seconds.
+
+    zmq's asyncio poll can miss the wake-up of a message that has arrived, and then sleep to its full
+    timeout before it looks at the socket again. nbclient waits for a cell's reply with the cell's whole
+    time limit: graded notebooks sat idle for 300 s after a reply that came at once (the next cell started
+    on the first one's deadline, to the millisecond), about one run of the ten reference notebooks in
+    three. Each slice ends with a look at the socket, so a missed wake-up costs a slice at most."""
+    get_msg = channel.get_msg
+
+    async def sliced(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = WAIT_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=min(WAIT_SLICE, left))
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = sliced
+
+
 class KernelFailed(RuntimeError):
     """The kernel could not be started or could not do the assignment's imports."""
 
@@ -139,6 +165,7 @@ class PreparedKernel:
     async def _run_silently(self, imports):
         client = self.manager.client()
         client.start_channels()
+        wait_in_slices(client.shell_channel)
         try:
             deadline = time.monotonic() + IMPORT_SECONDS
             await client.wait_for_ready(timeout=IMPORT_SECONDS)

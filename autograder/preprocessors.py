@@ -5,10 +5,13 @@ import json
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Any, Integer
+
+from autograder.kernels import wait_in_slices
 
 GUARD_SOURCE = (Path(__file__).with_name("kernel_guard.py")).read_text()
 INSTALL_GUARD = (
@@ -36,10 +39,19 @@ def error_output(ename, evalue):
 
 
 class PreparedExecute(Execute):
-    """nbgrader's Execute, in the kernel the grading worker prepared for this notebook (a warm start)."""
+    """nbgrader's Execute, in the kernel the grading worker prepared for this notebook (a warm start), whose
+    client waits for messages in slices (``wait_in_slices``)."""
 
     kernel = Any(None, allow_none=True, help="A kernel prepared for this notebook (autograder.kernels.PreparedKernel, "
                                              "a warm start); by default a new kernel is started.").tag(config=True)
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        wait_in_slices(client.shell_channel)
+        wait_in_slices(client.iopub_channel)
+        return client
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess(self, nb, resources=None, km=None):
         try:

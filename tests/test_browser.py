@@ -9,27 +9,17 @@ change its picture. One screenshot per notebook goes to build/screenshots/.
 Uses Debian's chromium (no browser download); skipped, with the reason, where
 it is missing (``make install`` installs it).
 """
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = ROOT / "build" / "screenshots"
+from browser_support import ROOT, SCREENSHOTS, TOKEN, chromium, jupyter_lab, needs_chromium
+
 NOTEBOOKS = sorted(p.relative_to(ROOT) for folder in ("release", "solutions") for p in (ROOT / folder).glob("*/*.ipynb"))
 STUB_ERRORS = {"NotImplementedError", "NameError"}
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (make install installs Debian's)"),
-]
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
+pytestmark = needs_chromium
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
 
 RUN_ALL = """async () => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -44,59 +34,26 @@ RUN_ALL = """async () => {
 }"""
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a scratch copy of release/ and solutions/, in fast mode."""
     root = tmp_path_factory.mktemp("lab")
     for folder in ("release", "solutions"):
         shutil.copytree(ROOT / folder, root / folder)
-    port, token = free_port(), "course-browser-test"
-    settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)  # no "get Jupyter news?" prompt (and no request for news)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    env = {**os.environ, "COURSE_FAST": "1", "COURSE_OFFLINE": "1", "JUPYTER_CONFIG_DIR": str(root / ".jupyter")}
-    env.pop("MPLBACKEND", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         "--ServerApp.allow_root=True", f"--LabApp.user_settings_dir={root / '.settings'}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail("JupyterLab did not start within a minute")
-    yield url, token
-    server.terminate()
-    server.wait(timeout=30)
+    with jupyter_lab(root, COURSE_FAST="1", COURSE_OFFLINE="1") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
-def open_notebook(browser, lab, path):
-    url, token = lab
+def open_notebook(browser, url, path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     workspace = str(path.with_suffix("")).replace("/", "-")  # a fresh workspace: no tabs of other notebooks
-    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{path}?reset&token={token}")
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{path}?reset&token={TOKEN}")
     page.wait_for_function("(path) => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.context"
                            " && window.jupyterapp.shell.currentWidget.context.path === path",

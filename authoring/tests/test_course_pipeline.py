@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from authoring import ROOT, build, references
+from authoring import ROOT, references
 from authoring.generate import VISIBLE_TESTS, regenerate
 from autograder.nbgrader_cli import assignments, read_grades, run_nbgrader
 
@@ -95,29 +95,16 @@ def test_source_notebooks_follow_the_course_anatomy(path):
         assert cell.metadata.nbgrader.points > 0
 
 
-@pytest.fixture(scope="module")
-def selfcheck(tmp_path_factory):
-    """A scratch course where each solution and each blank release was autograded by nbgrader."""
-    scratch = tmp_path_factory.mktemp("course")
-    build.prepare_scratch_course(ROOT, scratch)
-    logs = scratch / "logs"
-    return {
-        (assignment, student): build.check_submission(scratch, assignment, student, logs)
-        for assignment in ASSIGNMENTS
-        for student, _ in build.CHECKS
-    }
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_executes_cleanly_and_scores_full_marks(selfcheck, assignment):
-    check = selfcheck[(assignment, "solution")]
+def test_solution_executes_cleanly_and_scores_full_marks(reference_class, assignment):
+    check = reference_class.checks[(assignment, "solution")]
     assert check.auto_max > 0
     assert check.problems == [] and check.auto_score == check.auto_max
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_blank_release_is_graded_to_the_end_and_scores_zero(selfcheck, assignment):
-    check = selfcheck[(assignment, "release")]
+def test_blank_release_is_graded_to_the_end_and_scores_zero(reference_class, assignment):
+    check = reference_class.checks[(assignment, "release")]
     assert check.problems == [] and check.auto_max > 0 and check.auto_score == 0
 
 

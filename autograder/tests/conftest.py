@@ -1,5 +1,5 @@
-"""Shared fixtures of the autograder tests: the fixture submissions graded on the embedded cluster and on
-a cluster started by hand."""
+"""Shared fixtures of the autograder tests: the fixture submissions graded once, on a cluster started by hand
+(the embedded cluster grades in test_resume and test_cli)."""
 import contextlib
 import io
 import os
@@ -13,7 +13,7 @@ os.environ["MPLBACKEND"] = "Agg"
 
 from autograder import collect, demo, export, feedback, grading  # noqa: E402
 
-from grading_support import (ASSIGNMENT, CLUSTER_STUDENTS, HandStartedCluster, WorkerKiller, checksums, descendants,  # noqa: E402
+from grading_support import (ASSIGNMENT, HandStartedCluster, WorkerKiller, checksums, descendants,  # noqa: E402
                              student_groups, tree)
 
 WORKER_KILLER = "worker-killer"  # a correct notebook whose worker the test kills twice
@@ -21,42 +21,23 @@ WORKER_KILLER = "worker-killer"  # a correct notebook whose worker the test kill
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
-    """The fixture submissions imported, autograded, fed back and exported, like ``make grade``."""
+    """The fixture submissions, and one more notebook whose worker is killed twice, imported, autograded, fed back
+    and exported, as ``make grade`` does, but on a cluster started by hand: a scheduler, two workers and a third
+    that cannot sandbox; the worker grading ``correct`` is killed once part way."""
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed (make install installs it)")
     root = tmp_path_factory.mktemp("term")
     course = demo.new_course(root / "course")
     (root / "outside").mkdir()
     (root / "outside" / "instructor-notes.txt").write_text("not for students")
+    downloads = root / "downloads"
+    shutil.copytree(demo.FIXTURES / "submissions", downloads)
+    shutil.copy(downloads / "correct_elbo.ipynb", downloads / f"{WORKER_KILLER}_elbo.ipynb")
     before = tree(root, skip=course)
     course_before = checksums(course)
     nb_name = grading.notebook_name(course, ASSIGNMENT)
-    report = collect.import_submissions(course, ASSIGNMENT, nb_name, demo.FIXTURES / "submissions")
-    records = grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
-    left = descendants()
-    pages = feedback.generate(course, ASSIGNMENT, nb_name)
-    return SimpleNamespace(root=root, course=course, nb_name=nb_name, report=report, records=records,
-                           pages=pages, before=before, course_before=course_before, csv=export.write_csv(course, ASSIGNMENT, nb_name),
-                           summary=export.summary(course, ASSIGNMENT, nb_name), left=left, groups=student_groups())
-
-
-@pytest.fixture(scope="session")
-def cluster_class(tmp_path_factory):
-    """The sandbox's attack fixtures (``CLUSTER_STUDENTS``), and one more notebook whose worker is killed
-    twice, graded on a cluster started by hand: a scheduler, two workers and a third that cannot sandbox;
-    the worker grading ``correct`` is killed once part way."""
-    if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap is not installed (make install installs it)")
-    root = tmp_path_factory.mktemp("cluster")
-    course = demo.new_course(root / "course")
-    downloads = root / "downloads"
-    downloads.mkdir()
-    for student in CLUSTER_STUDENTS:
-        shutil.copy(demo.FIXTURES / "submissions" / f"{student}_elbo.ipynb", downloads)
-    shutil.copy(downloads / "correct_elbo.ipynb", downloads / f"{WORKER_KILLER}_elbo.ipynb")
-    nb_name = grading.notebook_name(course, ASSIGNMENT)
-    collect.import_submissions(course, ASSIGNMENT, nb_name, downloads)
-    cluster = HandStartedCluster(root, workers=2, refusing=1)
+    report = collect.import_submissions(course, ASSIGNMENT, nb_name, downloads)
+    cluster = HandStartedCluster(tmp_path_factory.mktemp("cluster"), workers=2, refusing=1)
     try:
         killer = WorkerKiller(cluster.wait(3), {"correct": 1, WORKER_KILLER: 2})
         killer.start()
@@ -70,8 +51,13 @@ def cluster_class(tmp_path_factory):
         groups = student_groups()
     finally:
         cluster.close()
-    return SimpleNamespace(course=course, records=records, printed=printed.getvalue(), killed=killer.killed,
-                           during=during, groups=groups, after=descendants(*(p.pid for p in cluster.processes)))
+    left = descendants()
+    pages = feedback.generate(course, ASSIGNMENT, nb_name)
+    return SimpleNamespace(root=root, course=course, nb_name=nb_name, report=report, records=records,
+                           printed=printed.getvalue(), killed=killer.killed, during=during, groups=groups, left=left,
+                           pages=pages, before=before, course_before=course_before,
+                           csv=export.write_csv(course, ASSIGNMENT, nb_name),
+                           summary=export.summary(course, ASSIGNMENT, nb_name))
 
 
 @pytest.fixture

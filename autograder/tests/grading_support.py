@@ -112,8 +112,6 @@ class WorkerKiller(threading.Thread):
             time.sleep(0.2)
 
 
-# The fixtures graded on the hand-started cluster too: each guarantee of the sandbox attacked on its workers.
-CLUSTER_STUDENTS = ("correct", "infinite-loop", "memory-bomb", "resources", "kernel-crash", "network", "write-outside")
 GRADING_PROCESSES = ("autograder-worker-", "bwrap", "autograder.sandbox", "spawn_main", "distributed.cli")
 
 

@@ -39,7 +39,21 @@ def test_a_scheduler_that_does_not_answer(course, tmp_path, monkeypatch, capsys)
     assert not list((course / "grading" / "01_elbo" / "records").glob("*.json")), "nothing recorded as graded"
 
 
-@pytest.mark.parametrize("command", ["grade", "import", "autograde", "feedback", "export", "demo"])
+def test_regrade_without_that_submission(course, capsys):
+    assert main(["regrade", "01_elbo", "nobody", "--course", str(course)]) == 1
+    assert "no submission of 01_elbo from nobody in" in capsys.readouterr().err
+
+
+def test_export_refuses_a_roster_or_a_due_date_it_cannot_read_before_any_work(course, tmp_path, capsys):
+    (tmp_path / "roster.csv").write_text("Student,ID\nAda,1\n")
+    assert main(["export", "01_elbo", "--roster", str(tmp_path / "roster.csv"), "--course", str(course)]) == 1
+    assert "has no column 'student_id' (its columns: Student, ID); name the column" in capsys.readouterr().err
+    assert main(["export", "01_elbo", "--due", "after the break", "--course", str(course)]) == 1
+    assert "--due 'after the break' is not a date and time" in capsys.readouterr().err
+    assert not (course / "grading").exists()
+
+
+@pytest.mark.parametrize("command", ["grade", "import", "autograde", "regrade", "feedback", "export", "demo"])
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "autograder", command, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "usage:" in result.stdout

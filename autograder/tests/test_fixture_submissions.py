@@ -1,4 +1,5 @@
-"""Every fixture submission through the real pipeline, against the golden file expected.json."""
+"""Every fixture submission through the real pipeline, on a cluster started by hand with workers killed part
+way, against the golden file expected.json."""
 import csv
 import html
 import json
@@ -12,7 +13,8 @@ from nbgrader.api import Gradebook
 from autograder import demo, records
 from autograder.notebook_report import hidden_lines, split_hidden
 from autograder.nbgrader_cli import gradebook_url
-from grading_support import ASSIGNMENT, CLUSTER_STUDENTS, checksums, tree
+from conftest import WORKER_KILLER
+from grading_support import ASSIGNMENT, checksums, tree
 
 GOLDEN = demo.expected()
 SOURCE = nbformat.read(demo.ROOT / "source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
@@ -25,20 +27,18 @@ def page_text(path):
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
 
 
-CASES = [("graded_class", s) for s in sorted(GOLDEN["submissions"])] + [("cluster_class", s) for s in CLUSTER_STUDENTS]
+STUDENTS = sorted([*GOLDEN["submissions"], WORKER_KILLER])  # the golden fixtures, and one whose worker dies
 
 
-@pytest.mark.parametrize("where, student", CASES)
-def test_outcome_matches_golden_file(request, where, student):
-    """Every fixture on the embedded cluster; the sandbox's attacks also on a cluster started by hand (with a
-    worker killed part way)."""
-    problems = [p for p in demo.mismatches(request.getfixturevalue(where).course) if p.split(":")[0] == student]
+@pytest.mark.parametrize("student", sorted(GOLDEN["submissions"]))
+def test_outcome_matches_golden_file(graded_class, student):
+    problems = [p for p in demo.mismatches(graded_class.course) if p.split(":")[0] == student]
     assert not problems, problems
 
 
 def test_import_refuses_unsafe_ids_and_skips_other_files(graded_class):
     report = graded_class.report
-    assert sorted(report.imported) == sorted(GOLDEN["submissions"])
+    assert sorted(report.imported) == STUDENTS
     for name in GOLDEN["import"]["refused"]:
         assert any(line.startswith(name) for line in report.refused), report.refused
     for name in GOLDEN["import"]["skipped"]:
@@ -47,11 +47,11 @@ def test_import_refuses_unsafe_ids_and_skips_other_files(graded_class):
 
 def test_every_submission_is_recorded_and_in_the_gradebook_once(graded_class):
     stored = records.load_all(graded_class.course, ASSIGNMENT)
-    assert sorted(stored) == sorted(GOLDEN["submissions"])
+    assert sorted(stored) == STUDENTS
     with Gradebook(gradebook_url(graded_class.course)) as gradebook:
         submissions = gradebook.assignment_submissions(ASSIGNMENT)
         students = sorted(s.student.id for s in submissions)
-        assert students == sorted(GOLDEN["submissions"])
+        assert students == STUDENTS
         for submission in submissions:
             assert submission.code_score == stored[submission.student.id].score
 
@@ -137,7 +137,7 @@ def test_feedback_never_shows_output_of_the_grading_run(graded_class):
 def test_grade_table_has_a_row_per_student_and_a_column_per_question(graded_class):
     with open(graded_class.csv) as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert sorted(rows) == sorted(GOLDEN["submissions"])
+    assert sorted(rows) == STUDENTS
     assert float(rows["correct"]["autograded_score"]) == GOLDEN["max_score"]
     assert rows["partial"]["test_logsumexp"] == "3.0" and rows["partial"]["test_kl_identity"] == "0.0"
     assert rows["correct"]["q_area"] == ""  # written answers wait for a person
@@ -146,8 +146,8 @@ def test_grade_table_has_a_row_per_student_and_a_column_per_question(graded_clas
 
 def test_summary_gives_mean_and_distribution_per_question(graded_class):
     text = "\n".join(graded_class.summary)
-    assert f"{len(GOLDEN['submissions'])} submission(s)" in text
-    assert "not gradable: deep-json, invalid-json, other-assignment" in text
+    assert f"{len(STUDENTS)} submission(s)" in text
+    assert f"not gradable: deep-json, invalid-json, other-assignment, {WORKER_KILLER}" in text
     assert "flagged for review: ipython-hooks (tampering)" in text
     assert "test_logsumexp" in text and "q_area (written)" in text
 
