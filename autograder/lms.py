@@ -90,11 +90,10 @@ def read_gradebook(course_root):
     found = Totals()
     with Gradebook(gradebook_url(course_root)) as gradebook:
         for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
-            name = assignment.name
-            if not gradebook.assignment_submissions(name):
-                continue
-            found.points[name] = float(assignment.max_score)
-            found.grades[name] = {s.student.id: grade_of(s) for s in gradebook.assignment_submissions(name)}
+            submissions = gradebook.assignment_submissions(assignment.name)
+            if submissions:
+                found.points[assignment.name] = float(assignment.max_score)
+                found.grades[assignment.name] = {s.student.id: grade_of(s) for s in submissions}
     return found
 
 

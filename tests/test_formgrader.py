@@ -213,6 +213,8 @@ def test_regrading_one_student_after_a_fix_to_the_tests_keeps_what_the_ta_gave(t
     printed = autograder(term.course, "regrade", ASSIGNMENT, "cy")
     after = grades(term.course, "cy")
     assert after[0][TEST] == (2.0, 1.0)  # now passes; the TA's override stands until a TA resolves it
+    with Gradebook(gradebook_url(term.course)) as gradebook:
+        assert gradebook.find_grade(TEST, NOTEBOOK, ASSIGNMENT, "cy").needs_manual_grade  # formgrader asks for a look
     assert after[0][WRITTEN] == before[0][WRITTEN] == (None, 0.5)
     assert after[1][WRITTEN] == WRITTEN_COMMENT and after[1][ANSWER] == OVERRIDE_COMMENT
     assert "2 other submission(s)" in printed and "regraded cy" in printed

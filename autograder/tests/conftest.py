@@ -13,11 +13,8 @@ os.environ["MPLBACKEND"] = "Agg"
 
 from autograder import collect, demo, export, feedback, grading  # noqa: E402
 
-from grading_support import (ASSIGNMENT, HandStartedCluster, WorkerKiller, checksums, descendants,  # noqa: E402
-                             student_groups, tree)
-
-WORKER_KILLER = "worker-killer"  # a correct notebook whose worker the test kills twice
-
+from grading_support import (ASSIGNMENT, WORKER_KILLER, HandStartedCluster, WorkerKiller, checksums,  # noqa: E402
+                             descendants, student_groups, tree)
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):

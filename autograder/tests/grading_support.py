@@ -112,6 +112,7 @@ class WorkerKiller(threading.Thread):
             time.sleep(0.2)
 
 
+WORKER_KILLER = "worker-killer"  # a correct notebook whose worker the test kills twice
 GRADING_PROCESSES = ("autograder-worker-", "bwrap", "autograder.sandbox", "spawn_main", "distributed.cli")
 
 

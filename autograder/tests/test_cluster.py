@@ -6,8 +6,7 @@ from nbgrader.api import Gradebook
 
 from autograder import grading, records
 from autograder.nbgrader_cli import gradebook_url
-from conftest import WORKER_KILLER
-from grading_support import ASSIGNMENT
+from grading_support import ASSIGNMENT, WORKER_KILLER
 
 
 def test_a_killed_worker_has_its_notebook_graded_once_on_another(graded_class):

@@ -13,8 +13,7 @@ from nbgrader.api import Gradebook
 from autograder import demo, records
 from autograder.notebook_report import hidden_lines, split_hidden
 from autograder.nbgrader_cli import gradebook_url
-from conftest import WORKER_KILLER
-from grading_support import ASSIGNMENT, checksums, tree
+from grading_support import ASSIGNMENT, WORKER_KILLER, checksums, tree
 
 GOLDEN = demo.expected()
 SOURCE = nbformat.read(demo.ROOT / "source" / ASSIGNMENT / "elbo.ipynb", as_version=4)
