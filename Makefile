@@ -18,7 +18,11 @@ WORKERS ?= 2
 # The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install course test browser-test bench release publish grade colab-links clean distclean
+# Fuzzing: `make fuzz` runs the grader's fuzz tests with random seeds, round after round, for FUZZ_MINUTES.
+FUZZ_MINUTES ?= 20
+FUZZ_TESTS := autograder/tests/test_intake.py autograder/tests/test_fuzz_class.py
+
+.PHONY: help install course test browser-test bench fuzz release publish grade colab-links clean distclean
 
 help:
 	@echo "make course   - instructor's build: regenerate release/ and solutions/, autograde both, report in build/"
@@ -26,6 +30,7 @@ help:
 	@echo "make browser-test - JupyterLab in headless Chromium: every notebook run, widgets moved, formgrader used, build/screenshots/"
 	@echo "make bench    - speed, quality and cost on this machine: build/bench.md and build/bench.json"
 	@echo "                (full MNIST with COURSE_DATA_DIR=<folder with mnist.npz>, else the bundled subset)"
+	@echo "make fuzz     - the grader's intake and grading loop fuzzed with random seeds for FUZZ_MINUTES (20)"
 	@echo "make release  - regenerate release/, solutions/ and the reference code from source/ only"
 	@echo "make publish DEST=dir [UNTIL=03_sbn] [ZIP=file.zip] - the student edition released up to UNTIL"
 	@echo "make colab-links REPO=owner/name - the student repository in every Colab badge and setup cell"
@@ -59,6 +64,12 @@ browser-test: install
 
 bench: install
 	$(OFFLINE) $(BIN)/python scripts/bench.py
+
+fuzz: install
+	@end=$$(( $$(date +%s) + 60 * $(FUZZ_MINUTES) )); round=0; \
+	while [ $$(date +%s) -lt $$end ]; do round=$$((round + 1)); echo "fuzz round $$round"; \
+	  AUTOGRADER_FUZZ=1 $(OFFLINE) $(BIN)/python -m pytest -q -p no:cacheprovider $(FUZZ_TESTS) || exit 1; \
+	done; echo "fuzzed for $(FUZZ_MINUTES) min, $$round round(s): nothing found"
 
 release: install
 	$(BIN)/python -m authoring generate

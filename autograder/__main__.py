@@ -128,10 +128,14 @@ def run_class_command(args):
 
 
 def _regrade(course, assignment, student, options):
-    record = grading.autograde(course, assignment, options, students={student})[0]
+    done = grading.autograde(course, assignment, options, students={student})
+    if not done:
+        print(f"{student}: no record could be written (see above); run the regrade again", file=sys.stderr)
+        return 1
+    record = done[0]
     print(f"regraded {student}: {record.score:g}/{record.max_score:g} autograded points ({record.status}); "
           "manual grades and comments given in formgrader are kept")
-    others = sorted(set(grading.pending(course, assignment)) - {student})
+    others = sorted(set(grading.pending(course, assignment).todo) - {student})
     if others:
         print(f"{len(others)} other submission(s) of {assignment} were graded with other tests or changed since: "
               f"`python -m autograder autograde {assignment}` grades them again")

@@ -35,7 +35,7 @@ def rows(course_root, assignment, notebook_name):
     with Gradebook(gradebook_url(course_root)) as gradebook:
         total_max = float(gradebook.find_assignment(assignment).max_score)
         for student, record in sorted(records.load_all(course_root, assignment).items()):
-            scores, grade = {}, lms.Grade(0.0, 0, 0)
+            scores, grade, messages = {}, lms.Grade(0.0, 0, 0), list(record.messages)
             try:
                 submission = gradebook.find_submission(assignment, student)
                 grade = lms.grade_of(submission)
@@ -43,10 +43,14 @@ def rows(course_root, assignment, notebook_name):
                     scores[cell.name] = cell.auto_score if cell.manual_score is None else cell.manual_score
             except MissingEntry:
                 pass
+            except Exception as error:  # noqa: BLE001 - one student's entry must not stop the table
+                scores, grade = {}, lms.Grade(0.0, 0, 0)
+                messages.append(f"the gradebook could not be read for this student ({type(error).__name__}: "
+                                f"{error}); total and questions left empty")
             table.append({"student_id": student, "status": record.status, "autograded_score": record.score,
                           "autograded_max": record.max_score, "total": grade.score, "total_max": total_max,
                           **scores, "late": lms.late_text(grade.seconds_late), "to_grade": grade.to_grade,
-                          "review": " ".join(record.flags), "messages": " | ".join(record.messages)})
+                          "review": " ".join(record.flags), "messages": " | ".join(messages)})
     return table
 
 

@@ -28,7 +28,7 @@ from traitlets import Unicode
 
 from autograder import records
 from autograder.nbgrader_cli import NbgraderError, run_nbgrader
-from autograder.notebook_report import parse_notebook, release_tests, split_hidden, test_outcome
+from autograder.notebook_report import read_quietly, release_tests, split_hidden, test_outcome
 from autograder.preprocessors import is_test_cell
 
 HIDDEN_PLACEHOLDER = "# (hidden tests: not shown)"
@@ -55,9 +55,8 @@ class StudentView(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        path = Path(self.course_root, "submitted", info["student"], info["assignment"], f"{info['notebook']}.ipynb")
-        sent, _ = parse_notebook(records.read_regular_file(path).decode("utf-8", errors="replace"))
-        self._sent = {cell.get("id"): cell for cell in (sent.cells if sent else []) if cell.get("id")}
+        sent = read_quietly(records.intake_path(self.course_root, info["assignment"], info["student"]).read_text())
+        self._sent = {cell.id: cell for cell in sent.cells}
         self._release = release_tests(self.course_root, info["assignment"], f"{info['notebook']}.ipynb")
         return super().preprocess(nb, resources)
 
@@ -125,10 +124,28 @@ def _one(course_root, assignment, notebook_name, record):
         page.write_text(failure_page(record, reasons))
 
 
+def _isolated(course_root, assignment, notebook_name, record):
+    """``_one``; a fault becomes a short page with the reason, or, when not even that can be written, a line
+    for the instructor. Whether the student has a page."""
+    try:
+        _one(course_root, assignment, notebook_name, record)
+        return True
+    except Exception as error:  # noqa: BLE001 - one student's page must not stop the others
+        reason = f"the feedback page could not be made ({type(error).__name__}: {str(error)[:200]})"
+    try:
+        folder = Path(course_root, "feedback", record.student, assignment)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / Path(notebook_name).with_suffix(".html").name).write_text(failure_page(record, [reason]))
+        return True
+    except Exception as error:  # noqa: BLE001
+        print(f"{assignment}: no feedback page for {record.student}: {reason}; then {error}", flush=True)
+        return False
+
+
 def generate(course_root, assignment, notebook_name, workers=2):
     """Feedback for every recorded submission of ``assignment``; returns the number of pages."""
     course_root = Path(course_root).resolve()
     graded = records.load_all(course_root, assignment)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda record: _one(course_root, assignment, notebook_name, record), graded.values()))
-    return len(graded)
+        return sum(pool.map(lambda record: _isolated(course_root, assignment, notebook_name, record),
+                            graded.values()))

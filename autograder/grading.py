@@ -12,12 +12,15 @@ changed or unfinished.
 """
 
 import ast
+import contextlib
+import hashlib
+import os
 import shutil
 import sqlite3
 import tempfile
 import uuid
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -29,9 +32,10 @@ from nbgrader.preprocessors import SaveAutoGrades
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
-from autograder import cluster, records, worker
+from autograder import cluster, intake, records, worker
+from autograder.collect import SAFE_STUDENT_ID
 from autograder.nbgrader_cli import assignments, gradebook_url, run_nbgrader
-from autograder.notebook_report import Report, check_notebook, describe, parse_notebook, sanitize
+from autograder.notebook_report import Report, check_notebook, describe, sanitize
 from autograder.worker import Outcome, Task
 
 
@@ -173,29 +177,83 @@ def _forget_autograded_scores(gradebook, assignment, student):
     gradebook.db.commit()
 
 
+def _forget(course_root, assignment, student):
+    """``_forget_autograded_scores`` in a gradebook session of its own."""
+    with warnings.catch_warnings(), Gradebook(gradebook_url(course_root)) as gradebook:
+        warnings.simplefilter("ignore", SAWarning)
+        _forget_autograded_scores(gradebook, assignment, student)
+        shutil.rmtree(Path(course_root, "autograded", student, assignment), ignore_errors=True)
+
+
 def _max_code_score(course_root, assignment):
     with Gradebook(gradebook_url(course_root)) as gradebook:
         return float(gradebook.find_assignment(assignment).max_code_score)
 
 
+def fingerprint(path):
+    """What identifies a submitted file: the SHA-256 of its bytes, or why it cannot be read (the same words
+    while it stays so). A link is never followed."""
+    try:
+        return hashlib.sha256(records.read_regular_file(path)).hexdigest()
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+
+
+@dataclass
+class Pending:
+    """What a run does with an assignment's submissions."""
+
+    todo: dict = field(default_factory=dict)  # student -> fingerprint of the submission: to grade now
+    skipped: list = field(default_factory=list)  # could not be graded, and unchanged since: not graded again
+    retried: list = field(default_factory=list)  # the grader failed on them last time: graded again
+    unsafe: list = field(default_factory=list)  # folders of submitted/ whose name is not a student id
+    faults: dict = field(default_factory=dict)  # student -> what failed while looking at the submission
+
+    def lines(self, assignment):
+        """What the instructor should know before the run, a line each."""
+        out = []
+        if self.skipped:
+            out.append(f"{assignment}: not graded again, since they could not be graded and have not changed "
+                       f"(their records say why): {', '.join(self.skipped)}")
+        if self.retried:
+            out.append(f"{assignment}: graded again, since the grader itself failed on them last time: "
+                       f"{', '.join(self.retried)}")
+        out += [f"{assignment}: submitted/{name!r} skipped: not a student id (letters, digits, '.', '-', '@')"
+                for name in self.unsafe]
+        return out
+
+
 def pending(course_root, assignment, students=None):
-    """Students whose submission has no up-to-date record, with the hash of their submission; with
-    ``students``, those students' submissions, up to date or not (a regrade)."""
+    """The Pending of ``assignment``: submissions without an up-to-date record; with ``students``, those
+    students' submissions, up to date or not (a regrade)."""
     key = grader_key(course_root, assignment)
     nb_name = notebook_name(course_root, assignment)
-    todo = {}
+    found = Pending()
     for folder in sorted(Path(course_root, "submitted").glob(f"*/{assignment}")):
         path, student = folder / nb_name, folder.parent.name
-        if not path.exists() or (students is not None and student not in students):
+        if not os.path.lexists(path) or (students is not None and student not in students):
             continue
-        sha = records.file_sha256(path)
-        record = records.load(course_root, assignment, student)
-        if students is not None or record is None or record.submission_sha256 != sha or record.grader_key != key:
-            todo[student] = sha
-    missing = sorted(set(students or ()) - set(todo))
+        if not SAFE_STUDENT_ID.fullmatch(student):
+            found.unsafe.append(student)
+            continue
+        try:
+            sha = fingerprint(path)
+            record = records.load(course_root, assignment, student)
+        except Exception as error:  # noqa: BLE001 - becomes this student's record
+            found.todo[student] = "unknown"
+            found.faults[student] = f"{type(error).__name__}: {error}"
+            continue
+        current = record is not None and record.submission_sha256 == sha and record.grader_key == key
+        if record is not None and record.retry and students is None:
+            found.retried.append(student)
+        elif current and record.status == "failed" and students is None:
+            found.skipped.append(student)
+        if students is not None or not current or record.retry:
+            found.todo[student] = sha
+    missing = sorted(set(students or ()) - set(found.todo))
     if missing:
         raise ValueError(f"no submission of {assignment} from {', '.join(missing)} in {Path(course_root, 'submitted')}")
-    return todo
+    return found
 
 
 @dataclass
@@ -206,17 +264,96 @@ class _Assignment:
     nb_name: str
     key: str
     max_score: float
-    todo: dict  # student -> hash of the submission
+    todo: dict  # student -> fingerprint of the submission
+    faults: dict  # student -> what failed before grading could start
 
 
 def _prepare(course_root, assignment, students):
     ensure_in_gradebook(course_root, assignment)
+    found = pending(course_root, assignment, students)
+    print("\n".join(found.lines(assignment)), end="\n" if found.lines(assignment) else "", flush=True)
     return _Assignment(assignment, notebook_name(course_root, assignment), grader_key(course_root, assignment),
-                       _max_code_score(course_root, assignment), pending(course_root, assignment, students))
+                       _max_code_score(course_root, assignment), found.todo, found.faults)
 
 
 KILLED = ("it stopped its grading worker twice (a crash of the whole grading process, or more memory than the "
           "worker has); nothing could be graded")
+GRADER_FAULT = "the grader itself failed on this submission; it will be graded again on the next run"
+
+
+class _Run:
+    """One grading run's bookkeeping in the main process. Everything done for one student goes through
+    ``isolated``: a fault there becomes that student's record, and the run goes on."""
+
+    def __init__(self, course_root, bar):
+        self.course_root, self.bar, self.done = course_root, bar, []
+
+    @contextlib.contextmanager
+    def isolated(self, part, student, step):
+        """Run one student's ``step``; any fault becomes that student's record (graded again next run)."""
+        try:
+            yield
+        except Exception as error:  # noqa: BLE001 - one student's fault must not stop the class
+            self.fault(part, student, step, f"{type(error).__name__}: {str(error)[:200]}")
+
+    def fault(self, part, student, step, detail):
+        """Record that the grader failed on this student's submission (not the submission's fault)."""
+        self.record(part, student, "failed", 0.0, 0.0, [f"the grader failed while {step} ({detail})"],
+                    [GRADER_FAULT], retry=True)
+        with contextlib.suppress(Exception):
+            _forget(self.course_root, part.name, student)
+
+    def intake(self, part, student):
+        """The Report of a submission: its notebook after intake and sanitizing (None when it cannot be
+        graded, with the reason as the Report's message), and what either changed."""
+        report = Report()
+        try:
+            data = records.read_regular_file(Path(self.course_root, "submitted", student, part.name, part.nb_name))
+        except OSError as error:
+            report.add(f"the submitted file could not be read ({error.strerror or error}); nothing was graded")
+            return report
+        taken = intake.normalize(data)
+        problem = taken.problem or check_notebook(self.course_root, part.name, taken.notebook)
+        if problem:
+            report.add(problem)
+            return report
+        if taken.message():
+            report.add(taken.message())
+        records.save_intake(self.course_root, part.name, student, nbformat.writes(taken.notebook))
+        report.submitted, changes = sanitize(self.course_root, part.name, taken.notebook)
+        for change in changes:
+            report.add(change)
+        return report
+
+    def finish(self, part, outcome, report):
+        """Save one outcome and its record at once."""
+        submitted = Path(self.course_root, "submitted", outcome.student, part.name)
+        log = records.grading_dir(self.course_root, part.name) / "logs" / f"{outcome.student}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(outcome.log)
+        score = _save(self.course_root, part.name, part.nb_name, outcome, submitted)
+        if outcome.autograded is not None:
+            saved = Path(self.course_root, "autograded", outcome.student, part.name, part.nb_name)
+            report = describe(self.course_root, part.name, report.submitted, saved, report)
+        messages = list(outcome.messages)
+        self.record(part, outcome.student, "graded" if outcome.autograded is not None else "failed", score,
+                    outcome.seconds, messages + report.messages, messages + report.notes, report.flags,
+                    retry=outcome.retry)
+
+    def record(self, part, student, status, score, seconds, messages, notes, flags=(), retry=False):
+        """Write the student's record (the last step for a student), then move the progress bar."""
+        record = records.Record(student, part.name, part.todo[student], part.key, status, score, part.max_score,
+                                round(seconds, 1), messages, notes, list(flags), retry)
+        try:
+            records.save(self.course_root, record)
+        except Exception as error:  # noqa: BLE001 - nothing recorded: the next run grades it again
+            print(f"{part.name}: the record of {student} could not be written ({type(error).__name__}: {error}); "
+                  "the next run grades it again", flush=True)
+            return
+        self.done.append(record)
+        with contextlib.suppress(Exception):  # the progress bar is no result
+            self.bar.update()
+            self.bar.set_postfix_str(f"{student}: {score:g}/{part.max_score:g}")
 
 
 def autograde(course_root, assignment, options=Options(), progress=True, students=None):
@@ -229,93 +366,57 @@ def autograde(course_root, assignment, options=Options(), progress=True, student
         raise ValueError(f"no assignment {', '.join(map(repr, unknown))} in {course_root / 'source'}; "
                          f"known: {', '.join(assignments(course_root))}")
     parts = [_prepare(course_root, name, students) for name in names]
-    done = []
-
-    def finish(part, outcome, report):
-        """Save one outcome and its record at once; a fault here becomes this student's message."""
-        submitted = Path(course_root, "submitted", outcome.student, part.name)
-        score, status = 0.0, "graded" if outcome.autograded is not None else "failed"
-        messages = list(outcome.messages)
-        try:
-            log = records.grading_dir(course_root, part.name) / "logs" / f"{outcome.student}.log"
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(outcome.log)
-            score = _save(course_root, part.name, part.nb_name, outcome, submitted)
-            if outcome.autograded is not None:
-                saved = Path(course_root, "autograded", outcome.student, part.name, part.nb_name)
-                report = describe(course_root, part.name, report.submitted, saved, report)
-        except Exception as error:  # noqa: BLE001 - one student's fault must not stop the class
-            status, score = "failed", 0.0
-            messages.append(f"the grader could not record this submission ({type(error).__name__}: {error}); "
-                            "please contact the course staff")
-        record = records.Record(outcome.student, part.name, part.todo[outcome.student], part.key, status,
-                                score, part.max_score, round(outcome.seconds, 1), messages + report.messages,
-                                messages + report.notes, report.flags)
-        records.save(course_root, record)
-        done.append(record)
-        bar.update()
-        bar.set_postfix_str(f"{outcome.student}: {score:g}/{part.max_score:g}")
-
-    def prepare(part, student):
-        """The Report of a submission: its sanitized notebook (None when it cannot be graded, with the
-        reason as the Report's message) and what sanitizing changed."""
-        path = Path(course_root, "submitted", student, part.name, part.nb_name)
-        report = Report()
-        try:
-            problem = check_notebook(course_root, part.name, path)
-            if problem is None:
-                notebook, _ = parse_notebook(records.read_regular_file(path).decode("utf-8", errors="replace"))
-                report.submitted, changes = sanitize(course_root, part.name, notebook)
-                for change in changes:
-                    report.add(change)
-        except Exception as error:  # noqa: BLE001 - one student's file must not stop the class
-            problem = f"this file could not be read as a notebook ({type(error).__name__})"
-        if problem:
-            report.add(problem)
-        return report
-
-    def task(part, student, report):
-        timestamp = Path(course_root, "submitted", student, part.name, "timestamp.txt")
-        return Task(student, nbformat.writes(report.submitted).encode(),
-                    timestamp.read_text().strip() if timestamp.is_file() else None)
-
     pending_total = sum(len(part.todo) for part in parts)
-    bar = tqdm(total=pending_total, desc=f"autograding {', '.join(names)}", unit="notebook", disable=not progress)
+    run = _Run(course_root, tqdm(total=pending_total, desc=f"autograding {', '.join(names)}", unit="notebook",
+                                 disable=not progress))
     try:
-        if not pending_total:
-            return done
-        with cluster.connect(options) as client:
-            resource = cluster.offer(client, options, worker.environment_digest())
-            run = uuid.uuid4().hex[:8]
-            bundles = {part.name: bundle(course_root, part.name) for part in parts}
-            waiting = [(part, student) for part in parts for student in part.todo]
-            running, jobs = as_completed(), {}
-            def top_up():  # as many tasks as workers that can take one: a dying worker takes only its own
-                while waiting and running.count() < cluster.capacity(client, resource):
-                    part, student = waiting.pop(0)
-                    report = prepare(part, student)
+        for part in parts:
+            for student, detail in part.faults.items():
+                run.fault(part, student, "looking at the submitted file", detail)
+        if pending_total > sum(len(part.faults) for part in parts):
+            _grade(run, parts, options)
+    finally:
+        run.bar.close()
+    return run.done
+
+
+def _grade(run, parts, options):
+    """Grade the students of ``parts`` on the cluster, a Dask task each, recording each result as it comes."""
+    with cluster.connect(options) as client:
+        resource = cluster.offer(client, options, worker.environment_digest())
+        key = uuid.uuid4().hex[:8]
+        bundles = {part.name: bundle(run.course_root, part.name) for part in parts}
+        waiting = [(part, student) for part in parts for student in part.todo if student not in part.faults]
+        running, jobs = as_completed(), {}
+
+        def top_up():  # as many tasks as workers that can take one: a dying worker takes only its own
+            while waiting and running.count() < cluster.capacity(client, resource):
+                part, student = waiting.pop(0)
+                with run.isolated(part, student, "preparing the notebook for grading"):
+                    report = run.intake(part, student)
                     if report.submitted is None:
-                        finish(part, Outcome(student, None), report)
+                        run.finish(part, Outcome(student, None), report)
                         continue
-                    future = client.submit(worker.grade, bundles[part.name], task(part, student, report), options,
-                                           key=f"grade-{part.name}-{student}-{run}", pure=False,
+                    timestamp = Path(run.course_root, "submitted", student, part.name, "timestamp.txt")
+                    task = Task(student, nbformat.writes(report.submitted).encode(),
+                                timestamp.read_text().strip() if timestamp.is_file() else None)
+                    future = client.submit(worker.grade, bundles[part.name], task, options,
+                                           key=f"grade-{part.name}-{student}-{key}", pure=False,
                                            resources={resource: 1})
                     jobs[future.key] = (part, student, report)
                     running.add(future)
 
-            top_up()
-            while running.count():
-                future = next(running)
-                part, student, report = jobs.pop(future.key)
-                top_up()  # the worker is free: its next notebook goes out before this one is saved
+        top_up()
+        while running.count():
+            future = next(running)
+            part, student, report = jobs.pop(future.key)
+            top_up()  # the worker is free: its next notebook goes out before this one is saved
+            with run.isolated(part, student, "saving the grades"):
                 try:
                     outcome = future.result()
                 except KilledWorker:
                     outcome = Outcome(student, None, [KILLED])
-                except (Exception, FutureCancelledError) as error:  # a fault of the grader must not lose the other grades
-                    outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"])
-                finish(part, outcome, report)
-            cluster.release(client)
-    finally:
-        bar.close()
-    return done
+                except (Exception, FutureCancelledError) as error:  # a fault of the grader, not of the notebook
+                    outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"], retry=True)
+                run.finish(part, outcome, report)
+        cluster.release(client)

@@ -67,6 +67,7 @@ class Totals:
 
     points: dict = field(default_factory=dict)  # assignment -> points possible
     grades: dict = field(default_factory=dict)  # assignment -> {student: Grade}
+    unreadable: list = field(default_factory=list)  # submissions whose entry could not be read: left empty
 
 
 def parse_due(text):
@@ -93,7 +94,13 @@ def read_gradebook(course_root):
             submissions = gradebook.assignment_submissions(assignment.name)
             if submissions:
                 found.points[assignment.name] = float(assignment.max_score)
-                found.grades[assignment.name] = {s.student.id: grade_of(s) for s in submissions}
+                found.grades[assignment.name] = {}
+            for submission in submissions:
+                try:
+                    found.grades[assignment.name][submission.student.id] = grade_of(submission)
+                except Exception as error:  # noqa: BLE001 - one student's entry must not stop the export
+                    found.unreadable.append(f"{assignment.name}: {submission.student.id} ({type(error).__name__}: "
+                                            f"{error})")
     return found
 
 
@@ -112,10 +119,13 @@ class Export:
     no_submission: dict  # assignment -> roster students without a submission (empty cells)
     late: dict  # assignment -> {student: seconds late}
     to_grade: dict  # assignment -> students with written answers still to grade (counted as 0)
+    unreadable: list = field(default_factory=list)  # "assignment: student (why)": their cells left empty
 
     def lines(self):
         """What to tell the instructor, a line each."""
         out = [f"LMS files: {', '.join(str(p) for p in self.files)}"]
+        out += [f"not exported, the gradebook entry could not be read (empty cell): {line}"
+                for line in self.unreadable]
         if self.not_on_roster:
             out.append(f"not on the roster (listed at the end, unmatched): {', '.join(self.not_on_roster)}")
         for assignment, students in self.no_submission.items():
@@ -176,4 +186,4 @@ def write(course_root, roster, folder=None):
         [canvas, moodle], extra if roster.rows else [],
         {n: [s for s in roster.rows if s not in book.grades[n]] for n in names},
         {n: {s: g.seconds_late for s, g in sorted(book.grades[n].items()) if g.seconds_late} for n in names},
-        {n: sorted(s for s, g in book.grades[n].items() if g.to_grade) for n in names})
+        {n: sorted(s for s, g in book.grades[n].items() if g.to_grade) for n in names}, book.unreadable)

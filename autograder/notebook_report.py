@@ -7,7 +7,6 @@ error message of a hidden test.
 
 import builtins
 import copy
-import json
 import re
 import warnings
 from collections import Counter
@@ -57,29 +56,9 @@ def _assignment_ids(course_root):
 FLAGS = ("grade", "solution", "locked", "task")
 
 
-def parse_notebook(text):
-    """(notebook, None) from a submission's text, or (None, a sentence that says what is wrong)."""
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as error:
-        return None, (f"not a valid notebook: the file is not valid JSON ({error.msg} at line {error.lineno}, "
-                      f"column {error.colno}); was the download cut short or the file edited by hand?")
-    except RecursionError:
-        return None, "not a valid notebook: its JSON is nested too deeply to read"
-    try:
-        return read_quietly(text), None
-    except RecursionError:
-        return None, "not a valid notebook: its JSON is nested too deeply to read"
-    except Exception as error:  # nbformat raises several kinds for files that are JSON but not notebooks
-        return None, f"not a valid notebook: {str(error).splitlines()[0][:200]}"
-
-
-def check_notebook(course_root, assignment, path):
-    """None if ``path`` is a notebook of ``assignment``; otherwise a sentence that says what it is."""
-    notebook, problem = parse_notebook(Path(path).read_bytes().decode("utf-8", errors="replace"))
-    if problem:
-        return problem
-    ids = {i for i in grade_ids(notebook) if isinstance(i, str)}
+def check_notebook(course_root, assignment, notebook):
+    """None if ``notebook`` (after intake) is a notebook of ``assignment``; otherwise a sentence that says what it is."""
+    ids = set(grade_ids(notebook))
     known = _assignment_ids(str(Path(course_root).resolve()))
     shared = set.intersection(*known.values()) if len(known) > 1 else set()  # e.g. "setup"
     if ids & (known.get(assignment, set()) - shared):

@@ -1,6 +1,7 @@
 """One small JSON record per graded submission: what was graded, with which tests, and how it went.
 
-Records live in ``grading/<assignment>/records/<student>.json`` and are written
+Records live in ``grading/<assignment>/records/<student>.json`` (beside them,
+``intake/<student>.ipynb``, the notebook as intake made it) and are written
 only by the process that owns the gradebook, after the gradebook write, with
 an atomic rename; a record is the proof that a submission needs no regrading.
 """
@@ -28,6 +29,7 @@ class Record:
     messages: list = field(default_factory=list)  # for the instructor
     notes: list = field(default_factory=list)  # for the student: the grader's own words only
     flags: list = field(default_factory=list)  # e.g. "tampering": a person should look at it
+    retry: bool = False  # the grader itself failed (not the submission): the next run grades it again
 
 
 def grading_dir(course_root, assignment):
@@ -65,7 +67,7 @@ def load(course_root, assignment, student):
     path = _path(course_root, assignment, student)
     try:
         return Record(**json.loads(path.read_text()))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+    except (OSError, ValueError, TypeError):  # none yet, or not one of ours: graded again
         return None
 
 
@@ -76,10 +78,24 @@ def load_all(course_root, assignment):
     return {r.student: r for r in records if r is not None}
 
 
-def save(course_root, record):
-    """Write a record atomically (a reader sees the old one or the new one, never half)."""
-    path = _path(course_root, record.assignment, record.student)
+def _write_atomically(path, text):
+    """Write ``path`` so that a reader sees the old text or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(record), indent=1))
+    tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def save(course_root, record):
+    """Write a record."""
+    _write_atomically(_path(course_root, record.assignment, record.student), json.dumps(asdict(record), indent=1))
+
+
+def intake_path(course_root, assignment, student):
+    """The student's notebook as it came out of intake (``autograder.intake``): what grading and feedback read."""
+    return grading_dir(course_root, assignment) / "intake" / f"{student}.ipynb"
+
+
+def save_intake(course_root, assignment, student, text):
+    """Keep the student's notebook as it came out of intake."""
+    _write_atomically(intake_path(course_root, assignment, student), text)

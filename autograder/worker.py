@@ -24,7 +24,7 @@ from pathlib import Path
 from autograder import cgroups, kernels, records, sandbox
 
 GRADER_FILES = ("preprocessors.py", "kernel_guard.py", "sandbox.py", "cgroups.py", "kernels.py", "worker.py",
-                "grading.py", "notebook_report.py")
+                "grading.py", "intake.py", "notebook_report.py")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Outcome:
     messages: list = field(default_factory=list)
     seconds: float = 0.0
     log: str = ""
+    retry: bool = False  # the grader failed, not the notebook: grade it again on the next run
 
 
 class WorkerRefused(RuntimeError):
@@ -200,7 +201,7 @@ def grade(bundle, task, options):
             phases["kernel ready"] = time.perf_counter()
         except (kernels.KernelFailed, OSError) as error:
             return Outcome(task.student, None, [f"the grader could not start a kernel ({error})"],
-                           time.perf_counter() - start)
+                           time.perf_counter() - start, retry=True)
         fired = threading.Event()
         watchdog = threading.Timer(options.notebook_timeout, lambda: (fired.set(), kernel.kill()))
         watchdog.start()

@@ -294,8 +294,45 @@ def deep_json(depth=100_000):
     return text.replace('"metadata": {', '"metadata": {"deep": ' + "[" * depth + "]" * depth + ", ", 1)
 
 
+def odd(change, **dump):
+    """The correct submission as plain JSON, changed by ``change`` (a tool's oddity), as text."""
+    nb = json.loads(nbformat.writes(ANSWERED))
+    change(nb)
+    return json.dumps(nb, indent=1, **dump)
+
+
+def plain_markdown(nb):
+    """The first markdown cell of ``nb`` (plain JSON) that is not graded."""
+    return next(c for c in nb["cells"] if c["cell_type"] == "markdown" and "nbgrader" not in c["metadata"])
+
+
+def without_outputs(nb):
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            del cell["outputs"]
+
+
+def bad_outputs(nb):
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "nbgrader" not in c["metadata"]]
+    code[0]["outputs"] = [{"output_type": "stream", "name": "stdout"}, "a line", {"output_type": "widget"}]
+    code[1]["outputs"] = {"text/plain": "42"}
+
+
+def newer_format(nb):
+    nb["nbformat_minor"] = 6
+    for cell in nb["cells"]:
+        cell["origin"] = "a future editor"
+
+
+def odd_types(nb):
+    plain_markdown(nb)["source"] = ["# Notes", 3]
+    nb["cells"][2]["metadata"] = ["collapsed"]
+    nb["cells"].insert(5, 42)
+    next(c for c in nb["cells"] if isinstance(c, dict) and c["cell_type"] == "code")["execution_count"] = "3"
+
+
 def notebooks():
-    """(student id, notebook or raw text) of every notebook fixture."""
+    """(student id, notebook, raw text or bytes) of every notebook fixture."""
     partial = with_answers(["log_product", "logsumexp", "bernoulli"])
     wrong = replace_stubs(RELEASE, "return tf.zeros(())")
     yield "correct", ANSWERED
@@ -358,6 +395,15 @@ def notebooks():
     yield "bad-metadata", with_metadata(with_metadata(ANSWERED, "test_kl_identity", lambda m: m | {
         "grade_id": ["test_kl_identity"]}), "q_area", lambda m: "grade me")
     yield "deep-json", deep_json()
+    yield "no-outputs", odd(without_outputs)
+    yield "markdown-no-metadata", odd(lambda nb: plain_markdown(nb).pop("metadata"))
+    yield "null-kernelspec", odd(lambda nb: nb["metadata"].update(kernelspec=None))
+    yield "bad-outputs", odd(bad_outputs)
+    yield "lone-surrogate", odd(lambda nb: plain_markdown(nb).update(source="a lone half of a pair: \ud800"),
+                                ensure_ascii=True)
+    yield "newer-format", odd(newer_format)
+    yield "odd-types", odd(odd_types)
+    yield "utf-16", odd(lambda nb: None).encode("utf-16")
     own = [grade_id(c) for c in SOLUTION.cells if c.metadata.get("nbgrader", {}).get("solution")]
     yield "borrow-reference", insert_after(with_answers([name for name in own if name not in ("bernoulli", "gaussian")]),
                                            "gaussian", BORROW_REFERENCE)
@@ -402,8 +448,9 @@ def main():
         for old in folder.iterdir():
             old.unlink()
     for student, nb in notebooks():
-        text = nb if isinstance(nb, str) else json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False)
-        (submissions / f"{student}_elbo.ipynb").write_text(text)
+        text = nb if isinstance(nb, (str, bytes)) else json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False)
+        path = submissions / f"{student}_elbo.ipynb"
+        path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
     (submissions / "bad id!_elbo.ipynb").write_text(nbformat.writes(ANSWERED))
     (submissions / "readme_elbo.txt").write_text("not a notebook\n")
     solution = nbformat.writes(ANSWERED)
