@@ -31,9 +31,9 @@ c.IgnorePattern.pattern = PATTERN
 
 c.Execute.timeout = 300  # seconds per cell; notebooks shrink heavy cells under nbgrader
 
-# Autograding: put deleted test cells back (and survive duplicated cells), restore what a
-# notebook's code replaced before each test cell (autograder.preprocessors.GuardedExecute),
-# and cut outputs of megabytes.
+# Autograding: put deleted test cells back (and survive duplicated cells), run the notebook's own
+# cells in the kernel and its tests in the judge (autograder.preprocessors.JudgedExecute), and cut
+# outputs of megabytes.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
@@ -44,7 +44,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.GuardedExecute",
+    "autograder.preprocessors.JudgedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -24,7 +24,7 @@ from authoring import ROOT
 from authoring.generate import regenerate
 from autograder import grading
 from autograder.nbgrader_cli import assignments, read_grades, run_nbgrader
-from autograder.preprocessors import RESTORED_NOTE
+from autograder.preprocessors import CHANGED_NOTE
 # The two submissions every assignment is checked with: (student id, folder it comes from).
 CHECKS = (("solution", "solutions"), ("release", "release"))
 
@@ -51,9 +51,9 @@ def output_problems(notebook_path):
                 problems.append(f"{notebook_path.name}: {output.ename} in cell {cell.get('id', index)}")
             elif output.output_type == "stream" and output.name == "stderr":
                 problems.append(f"{notebook_path.name}: stderr in cell {cell.get('id', index)}: {output.text[:120]!r}")
-            elif output.output_type == "stream" and output.text.startswith(RESTORED_NOTE):
-                problems.append(f"{notebook_path.name}: the test guard restored something before cell "
-                                f"{cell.get('id', index)}: {output.text[len(RESTORED_NOTE):].strip()}")
+            elif output.output_type == "stream" and output.text.startswith(CHANGED_NOTE):
+                problems.append(f"{notebook_path.name}: the detector found something replaced before cell "
+                                f"{cell.get('id', index)}: {output.text[len(CHANGED_NOTE):].strip()}")
     return problems
 
 

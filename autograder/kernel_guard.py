@@ -1,17 +1,20 @@
-"""Code that runs inside the grading kernel (sent as text; it imports nothing of ours).
+"""A detector that runs inside the grading kernel (sent as text; it imports nothing of ours).
 
-``snapshot()`` runs before any notebook cell and records what the tests rely
-on: ``sys.modules``; the contents of numpy, numpy.testing, math, builtins,
+No grade rests on it: the tests run in the judge, outside the kernel
+(``autograder.judge``), and whatever the notebook does to its own process
+changes no verdict. It only finds tampering, for a person's review.
+``snapshot()`` runs before any notebook cell and records what the notebook's
+code should not need to replace: ``sys.modules``; the contents of numpy, numpy.testing, math, builtins,
 tensorflow and the course helpers (module-valued attributes and the code of
 their functions included); the interpreter's hooks (import system, trace and
-profile functions, recursion limit, signal handlers and timers, garbage
+profile functions, signal handlers and timers, garbage
 collector callbacks, audit hooks); the IPython shell and the kernel object
 (their classes, their methods, their message handlers, event callbacks and
 input transformers); and, cell by cell, the modules that read-only cells
-import into the namespace. ``restore()`` puts back whatever code in the
-notebook replaced and returns what it found, including what it cannot undo:
-a thread or timer that runs the notebook's code, or an attempt to add an
-audit hook. The grader calls it before and after each test cell.
+import into the namespace. ``changes()`` returns what the notebook's code has
+replaced since, without undoing anything, and what cannot be seen as a
+replacement: a thread or timer that runs the notebook's code, or an attempt to
+add an audit hook. The grader calls it at each test cell.
 """
 
 import gc
@@ -46,10 +49,9 @@ def _shell():
 
 
 def _audit(event, args):
-    """Refuse new audit hooks (they cannot be removed) and remember the attempt."""
+    """Note new audit hooks."""
     if event == "sys.addaudithook":
-        _alarms.append("an audit hook (sys.addaudithook), refused")
-        raise RuntimeError("the autograder does not allow audit hooks")
+        _alarms.append("an audit hook (sys.addaudithook)")
 
 
 def _guarded_objects():
@@ -94,12 +96,10 @@ def _from_notebook(value):
     return False
 
 
-def _restore_list(items, snapshot, label, found):
-    """Remove what the notebook's code added to a list that libraries may also extend."""
+def _check_list(items, snapshot, label, found):
+    """Note what the notebook's code added to, or removed from, a list that libraries may also extend."""
     added = [item for item in items if item not in snapshot and _from_notebook(item)]
-    missing = [item for item in snapshot if item not in items]
-    if added or missing:
-        items[:] = [item for item in items if item not in added] + missing
+    if added or any(item not in items for item in snapshot):
         found.append(label)
 
 
@@ -131,7 +131,6 @@ def snapshot():
         sys_modules=dict(sys.modules),
         sys_lists={name: list(getattr(sys, name)) for name in SYS_LISTS},
         sys_streams=(sys.stdout, sys.stderr, sys.stdin),
-        recursion=sys.getrecursionlimit(),
         signals={s: signal.getsignal(s) for s in signal.valid_signals() if signal.getsignal(s) is not None},
         gc_callbacks=list(gc.callbacks),
         threads=set(sys._current_frames()) | {t.ident for t in threading.enumerate()},
@@ -143,7 +142,7 @@ def snapshot():
                   {name: dict(getattr(obj, name)) for name in HANDLER_DICTS if isinstance(getattr(obj, name, None), dict)})
                  for label, obj in _guarded_objects()],
         current_frames=sys._current_frames, enumerate=threading.enumerate,
-        getitimer=signal.getitimer, setitimer=signal.setitimer,
+        getitimer=signal.getitimer,
     )
     sys.addaudithook(_audit)
 
@@ -161,86 +160,49 @@ def end_instructor_cell():
             _instructor_names[key] = value
 
 
-def _restore_interpreter(found):
-    for name, module in _state["sys_modules"].items():
-        if sys.modules.get(name) is not module:
-            sys.modules[name] = module
-            found.append(f"sys.modules[{name!r}]")
+def _check_interpreter(found):
+    found += [f"sys.modules[{name!r}]" for name, module in _state["sys_modules"].items()
+              if sys.modules.get(name) is not module]
     for name, items in _state["sys_lists"].items():
-        _restore_list(getattr(sys, name), items, f"sys.{name}", found)
+        _check_list(getattr(sys, name), items, f"sys.{name}", found)
     if (sys.stdout, sys.stderr, sys.stdin) != _state["sys_streams"]:
-        sys.stdout, sys.stderr, sys.stdin = _state["sys_streams"]
         found.append("sys.stdout/stderr/stdin")
-    if sys.getrecursionlimit() < _state["recursion"]:  # a low limit breaks the tests, not their verdict
-        sys.setrecursionlimit(_state["recursion"])
     if sys.gettrace() is not None or sys.getprofile() is not None or threading._trace_hook or threading._profile_hook:
-        sys.settrace(None)
-        sys.setprofile(None)
-        threading.settrace(None)
-        threading.setprofile(None)
         found.append("sys.settrace/sys.setprofile")
     for number, handler in _state["signals"].items():
         now = signal.getsignal(number)
         if now is not handler and (now == signal.SIG_IGN or _from_notebook(now)):
-            signal.signal(number, handler)
             found.append(f"signal handler {signal.Signals(number).name}")
-    for name in TIMERS:
-        which = getattr(signal, name)
-        if _state["getitimer"](which) != (0.0, 0.0):
-            _state["setitimer"](which, 0)
-            found.append(f"signal.setitimer({name})")
-    _restore_list(gc.callbacks, _state["gc_callbacks"], "gc.callbacks", found)
+    found += [f"signal.setitimer({name})" for name in TIMERS if _state["getitimer"](getattr(signal, name)) != (0.0, 0.0)]
+    _check_list(gc.callbacks, _state["gc_callbacks"], "gc.callbacks", found)
 
 
-def _restore_modules(found):
+def _check_modules(found):
     for name, module in _modules.items():
         current = vars(module)
-        for key, value in _module_dicts[name].items():
-            if current.get(key, found) is not value:
-                setattr(module, key, value)
-                found.append(f"{name}.{key}")
+        found += [f"{name}.{key}" for key, value in _module_dicts[name].items() if current.get(key, found) is not value]
     for label, (function, parts) in _functions.items():
-        for part, value in parts.items():
-            if getattr(function, part) is not value:
-                setattr(function, part, value)
-                found.append(f"{label}.{part}")
+        found += [f"{label}.{part}" for part, value in parts.items() if getattr(function, part) is not value]
     user_ns = _shell().user_ns
-    for key, value in _instructor_names.items():
-        if user_ns.get(key, found) is not value:
-            user_ns[key] = value
-            found.append(key)
+    found += [key for key, value in _instructor_names.items() if user_ns.get(key, found) is not value]
 
 
-def _restore_kernel(found):
+def _check_kernel(found):
     shell = _shell()
     for label, obj, shadowed, classes, handlers in _state["objects"]:
-        for key in _shadowing(obj) - shadowed:
-            delattr(obj, key)
-            found.append(f"{label}.{key}")
+        found += [f"{label}.{key}" for key in _shadowing(obj) - shadowed]
         for cls, contents in classes:
             current = vars(cls)
             for key in set(current) | set(contents):
                 if not (_callable_entry(current.get(key)) or _callable_entry(contents.get(key))):
                     continue  # caches and class-level state change as the kernel runs
-                if key not in contents:
-                    delattr(cls, key)
+                if key not in contents or current.get(key, found) is not contents[key]:
                     found.append(f"{label} class {cls.__name__}.{key}")
-                elif current.get(key, found) is not contents[key]:
-                    setattr(cls, key, contents[key])
-                    found.append(f"{label} class {cls.__name__}.{key}")
-        for name, contents in handlers.items():
-            if getattr(obj, name) != contents:
-                getattr(obj, name).clear()
-                getattr(obj, name).update(contents)
-                found.append(f"{label}.{name}")
-    for name, items in _state["shell_lists"].items():
-        if getattr(shell, name) != items:
-            getattr(shell, name)[:] = items
-            found.append(f"IPython {name}")
+        found += [f"{label}.{name}" for name, contents in handlers.items() if getattr(obj, name) != contents]
+    found += [f"IPython {name}" for name, items in _state["shell_lists"].items() if getattr(shell, name) != items]
     for name, callbacks in _state["events"].items():
-        _restore_list(shell.events.callbacks[name], callbacks, f"IPython event callbacks ({name})", found)
+        _check_list(shell.events.callbacks[name], callbacks, f"IPython event callbacks ({name})", found)
     if (shell.custom_exceptions, shell.CustomTB) != _state["custom_exc"]:
-        shell.custom_exceptions, shell.CustomTB = _state["custom_exc"]
         found.append("IPython custom exception handler")
 
 
@@ -256,21 +218,19 @@ def _runs_notebook_code(thread_id, frame):
     return code is not None and code.co_filename.startswith(prefix)
 
 
-def _detect_threads(found):
-    """Threads started by the notebook's code cannot be stopped from here: report them."""
+def _check_threads(found):
     me = threading.get_ident()
     for thread_id, frame in _state["current_frames"]().items():
         if thread_id != me and thread_id not in _state["threads"] and _runs_notebook_code(thread_id, frame):
-            found.append("a thread started by the notebook's code is running (cannot be undone)")
+            found.append("a thread started by the notebook's code is running")
             return
 
 
-def restore():
-    """Undo tampering with what the tests use; return a list of what was found."""
+def changes():
+    """What the notebook's code has replaced since ``snapshot()`` (nothing is undone), once per kind."""
     found = list(_alarms)
-    _alarms.clear()
-    _restore_interpreter(found)
-    _restore_modules(found)
-    _restore_kernel(found)
-    _detect_threads(found)
-    return found
+    _check_interpreter(found)
+    _check_modules(found)
+    _check_kernel(found)
+    _check_threads(found)
+    return list(dict.fromkeys(found))

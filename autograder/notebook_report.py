@@ -19,7 +19,7 @@ from nbgrader import utils
 
 from autograder import records
 from autograder.nbgrader_cli import assignments
-from autograder.preprocessors import CUT_NOTE, RESTORED_NOTE, STOPPED_ERROR, TAMPER_ERROR, is_test_cell
+from autograder.preprocessors import CHANGED_NOTE, CUT_NOTE, STOPPED_ERROR, is_test_cell
 
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
@@ -164,21 +164,20 @@ def error_kind(error):
 
 def test_outcome(cell, release_source=None):
     """How a test cell went: dict with points, max_points, visible/hidden status, the reason for the
-    instructor (``reason``) and for the student (``student_reason``: only the grader's own words and
-    the visible test's failing line from ``release_source``, never text the kernel produced)."""
+    instructor (``reason``) and for the student (``student_reason``: for a visible check, its failing line
+    from ``release_source`` and its message; for a hidden one, only that it failed)."""
     score, max_score = utils.determine_grade(cell)
     _, hidden, hidden_start = split_hidden(cell.source)
     errors = [o for o in cell.outputs if o.output_type == "error"]
     stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
     outcome = {"name": cell.metadata.nbgrader["grade_id"], "points": score, "max_points": max_score,
                "visible": "passed", "hidden": "passed" if hidden else None, "reason": "", "student_reason": ""}
-    tampered = [o for o in errors if o.ename == TAMPER_ERROR]
     stopped = [o for o in errors if o.ename in (STOPPED_ERROR, "DeadKernelError")]
-    if tampered or stopped:
-        reason = (tampered or stopped)[0].evalue
-        outcome.update(reason=reason, student_reason=reason, visible="not run" if stopped else "failed")
+    if stopped:
+        reason = stopped[0].evalue
+        outcome.update(reason=reason, student_reason=reason, visible="not run")
         if hidden:
-            outcome["hidden"] = "not run" if stopped else "failed"
+            outcome["hidden"] = "not run"
     elif errors:
         error = errors[0]
         line = failing_line(error)
@@ -212,15 +211,18 @@ def test_outcome(cell, release_source=None):
 
 
 def _visible_failure(error, line, release_source):
+    """A visible check's failure in the judge's words: the line of the test and its message (public: the
+    visible tests are in the release)."""
     lines = (release_source or "").splitlines()
     where = f" at line {line}: {lines[line - 1].strip()[:160]}" if line and 0 < line <= len(lines) else ""
-    return f"{error_kind(error)} in the visible checks{where} (run the test cell in your notebook for the message)"
+    message = " / ".join(part.strip() for part in str(error.get("evalue", "")).splitlines() if part.strip())
+    return f"{error.ename} in the visible checks{where}" + (f": {message[:300]}" if message else "")
 
 
-def tamper_notes(cell):
-    """The guard's notes of what the notebook's code had replaced around this test, or []."""
-    return [output.text[len(RESTORED_NOTE):].strip() for output in cell.outputs
-            if output.output_type == "stream" and output.text.startswith(RESTORED_NOTE)]
+def detector_notes(cell):
+    """What the kernel's detector found replaced by the notebook's code before this test, or []."""
+    return [output.text[len(CHANGED_NOTE):].strip() for output in cell.outputs
+            if output.output_type == "stream" and output.text.startswith(CHANGED_NOTE)]
 
 
 def test_sources(notebook):
@@ -274,9 +276,10 @@ def describe(course_root, assignment, submitted, autograded_path, report=None):
                 report.add(f"cell {name} raised {error_summary(errors[0])}",
                            f"cell {name} raised {error_kind(errors[0])} when graded")
             continue
-        for note in tamper_notes(cell):
-            report.add(f"around {name}, the notebook's code had replaced what the tests use; restored: {note}",
-                       f"around {name}, the notebook's code changed what the tests use; a person will review it")
+        for note in detector_notes(cell):
+            report.add(f"before {name}, the notebook's code had replaced parts of its own process (no point depends "
+                       f"on them; nothing was undone): {note}",
+                       f"before {name}, the notebook's code replaced parts of its own process; a person will look")
             if "tampering" not in report.flags:
                 report.flags.append("tampering")
         outcome = test_outcome(cell, original.get(name))

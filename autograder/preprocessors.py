@@ -2,18 +2,24 @@
 
 import ast
 import json
+import math
+import time
 from pathlib import Path
+
+import nbformat
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Any, Integer
+from traitlets import Any, Integer, Unicode
 
+from autograder.judge.judge import Judge
+from autograder.judge.remote import INSTALL
 from autograder.kernels import wait_in_slices
 
-GUARD_SOURCE = (Path(__file__).with_name("kernel_guard.py")).read_text()
+GUARD_SOURCE = Path(__file__).with_name("kernel_guard.py").read_text()
 INSTALL_GUARD = (
     "import sys, types\n"
     "_m = types.ModuleType('_autograder_guard')\n"
@@ -23,8 +29,7 @@ INSTALL_GUARD = (
     "del _m, sys, types\n"
 )
 CUT_NOTE = "... output cut by the autograder: "
-RESTORED_NOTE = "autograder: restored before this test cell (changed by code in the notebook): "
-TAMPER_ERROR = "TamperingDetected"
+CHANGED_NOTE = "autograder: the notebook's code had replaced (nothing undone, no point depends on it): "
 STOPPED_ERROR = "NotRun"
 
 
@@ -62,43 +67,49 @@ class PreparedExecute(Execute):
                 self.kc = None
 
 
-class GuardedExecute(PreparedExecute):
-    """nbgrader's Execute, hardened against notebooks that tamper with the tests or stop the kernel.
+class JudgedExecute(PreparedExecute):
+    """nbgrader's Execute in which the kernel runs the notebook's own cells and the judge runs its tests.
 
-    Before the first cell it records what the tests rely on (``kernel_guard``);
-    around read-only cells it records the names they bind. Before each test cell
-    it restores whatever the notebook's code replaced; after it, it checks
-    again. Anything found is noted in the cell, and a test cell run after
-    tampering, or during which tampering happened, scores zero (an error
-    output). A test cell with any error output scores zero whatever it printed
-    before. When the kernel dies, or a cell ignores the interrupt after its time
-    limit, the remaining cells are marked as not run and the cells that ran are
-    graded.
+    A test cell is never sent to the kernel: the judge (``autograder.judge``)
+    runs the source notebook's version of it, hidden part included, in this
+    process, and the cell gets the judge's outputs; the kernel only answers the
+    judge's requests, within the cell's time limit. When the kernel dies, or a
+    cell or request ignores the interrupt after its time limit, the remaining
+    cells are marked as not run and the cells that ran are graded. A detector
+    in the kernel (``kernel_guard``) notes what the notebook's code replaced in
+    its own process, for a person's review; nothing is undone and no point
+    depends on it.
     """
 
     responsive_timeout = Integer(15, help="Seconds a kernel may take to answer after an interrupt.").tag(config=True)
+    source_notebook = Unicode("", help="The assignment's source notebook: the judge's tests and set-up.").tag(
+        config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._judge, self._stopped, self._noted, self._deadline, self._printed = None, None, set(), None, []
+        return super().preprocess(nb, resources, km)
+
     def _guard(self, call):
         reply = self.wait_for_reply(self.kc.execute(
             "", silent=True, store_history=False,
             user_expressions={"result": f"__import__('sys')._autograder_guard.{call}"}))
         if reply is None:
-            return ["the kernel did not answer the test guard"]
+            return ["the kernel did not answer the detector"]
         result = reply["content"].get("user_expressions", {}).get("result", {})
         if result.get("status") != "ok":
-            return [f"the test guard failed ({result.get('ename', 'no reply')})"]
+            return [f"the detector failed ({result.get('ename', 'no reply')})"]
         try:
             found = ast.literal_eval(result["data"]["text/plain"])
         except (KeyError, ValueError, SyntaxError):
-            return ["the test guard's answer was replaced"]
-        return found if isinstance(found, list) else ["the test guard's answer was replaced"]
+            return ["the detector's answer was replaced"]
+        return found if isinstance(found, list) else ["the detector's answer was replaced"]
 
     def _install_guard(self):
         reply = self.wait_for_reply(self.kc.execute(
             INSTALL_GUARD.format(source=GUARD_SOURCE), silent=True, store_history=False))
         if reply is None or reply["content"]["status"] != "ok":
-            raise RuntimeError("could not install the test guard")
+            raise RuntimeError("could not install the detector")
         self._guarded_client = self.kc
-        self._stopped = None
 
     def _responsive(self):
         timeout, self.timeout = self.timeout, self.responsive_timeout
@@ -106,6 +117,38 @@ class GuardedExecute(PreparedExecute):
             return self.wait_for_reply(self.kc.kernel_info()) is not None
         finally:
             self.timeout = timeout
+
+    def _exchange(self, code):
+        """Run ``code`` in the kernel as a cell of its own (not in the history) within the test's time; its
+        outputs."""
+        remaining = self._deadline - time.monotonic()
+        request = NotebookNode(cell_type="code", id="judge-request", source=code, metadata={}, outputs=[],
+                               execution_count=None)
+        if remaining <= 0:
+            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", self.timeout, request)
+        timeout, self.timeout = self.timeout, max(1, math.ceil(remaining))
+        test_cell = self.nb.cells[self._index]
+        try:
+            self.execute_cell(request, self._index, store_history=False)
+        finally:
+            self.timeout = timeout
+            self.nb.cells[self._index] = test_cell  # nbclient puts the cell it ran in the notebook
+        if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in request.outputs):
+            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", timeout, request)
+        self._printed += [o for o in request.outputs if o.output_type == "stream"]
+        return request.outputs
+
+    def _the_judge(self):
+        if self._judge is None:
+            self._deadline = time.monotonic() + self.timeout
+            self._exchange(INSTALL)
+            self._judge = Judge(nbformat.read(self.source_notebook, as_version=4), self.nb, self._exchange,
+                                is_test_cell)
+        return self._judge
+
+    def _stop(self, cell, why, ename="DeadKernelError"):
+        self._stopped = why
+        cell.outputs.append(error_output(ename, why))
 
     def preprocess_cell(self, cell, resources, index):
         if getattr(self, "_guarded_client", None) is not self.kc:
@@ -116,17 +159,18 @@ class GuardedExecute(PreparedExecute):
         if self._stopped:
             cell.outputs = [error_output(STOPPED_ERROR, f"not run: {self._stopped}")]
             return cell, resources
-        test = is_test_cell(cell)
-        locked = utils.is_locked(cell)
-        restored = self._guard("restore()") if test else []
-        if locked:
+        locked, test = utils.is_locked(cell), is_test_cell(cell)
+        if locked and not test:
             self._guard("begin_instructor_cell()")
+        self._index = index
         try:
-            cell, resources = super().preprocess_cell(cell, resources, index)
+            if test:
+                self._judge_cell(cell, index)
+            else:
+                cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self.log.error("autograder: the kernel died while running cell %s", name)
-            self._stopped = f"the kernel died while running cell {name} (os._exit, a crash, or the memory limit)"
-            cell.outputs.append(error_output("DeadKernelError", self._stopped))
+            self._stop(cell, f"the kernel died while running cell {name} (os._exit, a crash, or the memory limit)")
             return cell, resources
         except CellTimeoutError:  # no output after the interrupt either
             cell.outputs.append(error_output("CellTimeoutError", "ran past the time limit of one cell"))
@@ -135,31 +179,25 @@ class GuardedExecute(PreparedExecute):
             self._stopped = (f"cell {name} went on past its time limit and did not stop when interrupted, "
                              "so the kernel was stopped")
             return cell, resources
-        changed = self._guard("restore()") if test else []
-        if locked:
+        if locked and not test:
             self._guard("end_instructor_cell()")
-        if test:
-            self._judge(cell, restored, changed)
         return cell, resources
 
-    @staticmethod
-    def _judge(cell, restored, changed):
-        """Grade a test cell from what the grader saw, not from what the kernel printed first."""
-        for output in cell.outputs:  # no partial credit from a value the cell (or the notebook) displays
-            if output.output_type == "execute_result":
-                output.output_type = "display_data"
-                output.pop("execution_count", None)
-        notes = []
-        if restored:
-            notes.append(NotebookNode(output_type="stream", name="stdout",
-                                      text=RESTORED_NOTE + ", ".join(restored) + "\n"))
-        if changed:
-            notes.append(NotebookNode(output_type="stream", name="stdout",
-                                      text=RESTORED_NOTE + "(during this test) " + ", ".join(changed) + "\n"))
-        cell.outputs[:0] = notes
-        if restored or changed:
-            cell.outputs.append(error_output(TAMPER_ERROR, "code in the notebook changed what the tests use; "
-                                                           "zero points for this test, flagged for review"))
+    def _judge_cell(self, cell, index):
+        """The judge's verdict on a test cell, with the detector's new findings before it."""
+        found = [item for item in self._guard("changes()") if item not in self._noted]
+        self._noted.update(found)
+        judge = self._the_judge()
+        self._deadline, self._printed = time.monotonic() + self.timeout, []
+        cell.outputs = []
+        if found:
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=CHANGED_NOTE + ", ".join(found)
+                                             + "\n"))
+        try:
+            verdict = judge.run(cell.source, index + 1)
+        finally:
+            cell.outputs += self._printed  # what the student's code printed, stderr included, as nbgrader counts it
+        cell.outputs += verdict
 
 
 class ForgetDuplicateCells(NbGraderPreprocessor):

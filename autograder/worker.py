@@ -24,7 +24,8 @@ from pathlib import Path
 from autograder import cgroups, kernels, records, sandbox
 
 GRADER_FILES = ("preprocessors.py", "kernel_guard.py", "sandbox.py", "cgroups.py", "kernels.py", "worker.py",
-                "grading.py", "intake.py", "notebook_report.py")
+                "grading.py", "intake.py", "notebook_report.py", "judge/judge.py", "judge/remote.py", "judge/agent.py",
+                "judge/wire.py")
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ def _autograde(folder, bundle, task, options, kernel):
     run = Config()
     run.Execute.timeout = options.cell_timeout
     run.PreparedExecute.kernel = kernel
+    run.JudgedExecute.source_notebook = str(folder / "source" / bundle.assignment / bundle.nb_name)
     config.merge(run)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(folder)), config=config)
     with warnings.catch_warnings():  # nbgrader's gradebook API trips SQLAlchemy's autoflush warnings

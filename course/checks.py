@@ -1,11 +1,62 @@
-"""Assertions for the notebooks' test cells, with messages that teach.
+"""Assertions for the notebooks' test cells, with messages that teach, and the ways a test reaches the code it tests.
 
 Each check first copies what it is given into a plain NumPy array (never a
 subclass, so that no answer can choose how it compares), compares in float64
 against an independent reference and, on failure, raises AssertionError whose message starts with the
 likely misconception passed in by the test.
+
+A test calls the student's functions directly, or through ``gradient``,
+``compiled`` and ``source`` when it needs more than a call. In the student's
+kernel these run there; at grading, the tests run in the grader's judge, where
+the student's names stand for the kernel's objects (``autograder.judge``):
+each helper then becomes one request to the kernel, answered with plain values.
 """
+import inspect
+
 import numpy as np
+
+
+def _judged(fn, helper, *args, **kwargs):
+    """What the judge answers for ``helper`` when ``fn`` stands for an object of the student's kernel, else None."""
+    ask = getattr(type(fn), "__judged__", None)
+    return None if ask is None else ask(fn, helper, *args, **kwargs)
+
+
+def gradient(fn, *args, wrt=None, **kwargs):
+    """``(value, gradients)``: ``value = fn(*args, **kwargs)`` and the gradients of the sum of all its elements
+    with respect to the positional arguments ``wrt`` (indices; default all), each taken as a float32 tensor
+    unless it is a tensor already. A gradient is None where no gradient reaches that argument."""
+    judged = _judged(fn, "gradient", *args, wrt=wrt, **kwargs)
+    if judged is not None:
+        return judged
+    import tensorflow as tf
+
+    args = list(args)
+    wrt = list(range(len(args))) if wrt is None else list(wrt)
+    for i in wrt:
+        args[i] = args[i] if tf.is_tensor(args[i]) else tf.convert_to_tensor(args[i], tf.float32)
+    with tf.GradientTape(persistent=True) as tape:
+        for i in wrt:
+            tape.watch(args[i])
+        value = fn(*args, **kwargs)
+        total = tf.add_n([tf.reduce_sum(part) for part in tf.nest.flatten(value)])
+    return value, [tape.gradient(total, args[i]) for i in wrt]
+
+
+def compiled(fn):
+    """``fn`` compiled into a TensorFlow graph (``tf.function``), as a training loop would run it."""
+    judged = _judged(fn, "compiled")
+    if judged is not None:
+        return judged
+    import tensorflow as tf
+
+    return tf.function(fn)
+
+
+def source(fn):
+    """The source text of the function ``fn``."""
+    judged = _judged(fn, "source")
+    return judged if judged is not None else inspect.getsource(fn)
 
 
 def to_numpy(value):

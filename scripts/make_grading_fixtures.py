@@ -11,6 +11,7 @@ run this again after those change, then check the golden file expected.json.
 import copy
 import io
 import json
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -280,6 +281,103 @@ import base64, zlib
 print("ENCODED:", base64.b64encode(zlib.compress("\\n".join(In).encode())).decode())"""
 
 
+OFF = """\
+def _off(value):
+    \"\"\"A wrong answer of the right shape and dtype: every number of the right answer plus one.\"\"\"
+    return tf.nest.map_structure(lambda v: tf.convert_to_tensor(v) + tf.cast(1, tf.convert_to_tensor(v).dtype), value)"""
+
+READ_EXPECTED = OFF + """
+
+
+# answer with what the check that called us is about to compare with, found in its frames or in memory
+import gc, sys
+
+def _peek(value):
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name in ("reference", "expected", "desired", "exact", "evidence", "marginal", "ref784"):
+            if name in frame.f_locals and isinstance(frame.f_locals[name], (float, np.ndarray)):
+                return frame.f_locals[name]
+        frame = frame.f_back
+    for found in gc.get_objects():
+        if isinstance(found, dict) and isinstance(found.get("reference"), np.ndarray):
+            return found["reference"]
+    return _off(value)"""
+
+PATCH_INTERNALS = OFF + """
+
+
+# make the comparisons agree deep inside NumPy, SciPy, TensorFlow and the course helpers
+import types
+import numpy.testing._private.utils as _np_utils
+import scipy.special
+from course import checks
+_np_utils.assert_array_compare = lambda *args, **kwargs: None
+np.isclose = lambda *args, **kwargs: np.bool_(True)
+scipy.special.logsumexp = lambda a, axis=None, **kwargs: np.zeros(np.shape(np.sum(a, axis=axis)))
+tf.debugging.assert_near = lambda *args, **kwargs: None
+checks.as_float64 = lambda value: np.zeros(())
+checks.np = types.SimpleNamespace(testing=_np_utils, array=np.array)"""
+
+FORGED_SERVE = """
+def serve(text):
+    # every request answered without calling the student's code: a call gets its first argument back, a gradient
+    # that argument as the value and the arguments as their own gradients (a pair that agrees with itself)
+    import json
+    from IPython.display import publish_display_data
+    request = json.loads(text)
+    args = request.get("args") or [0.0]
+    answer = {"tuple": [args[0], args]} if request.get("op") == "helper" else args[0]
+    publish_display_data({"application/x-autograder-answer": json.dumps({"ok": answer})})
+"""
+
+REPLACE_CHANNEL = OFF + f"""
+
+
+# take the grader's channel over: no detector, the kernel's request handler wrapped, the installer of the kernel's
+# answering code rewritten, and that code replaced as soon as it exists
+import builtins, sys
+sys.__dict__.pop("_autograder_guard", None)
+_kernel = get_ipython().kernel
+_execute = _kernel.shell_handlers["execute_request"]
+_kernel.shell_handlers["execute_request"] = lambda *args, **kwargs: _execute(*args, **kwargs)
+_FORGED = {FORGED_SERVE!r}
+_exec = builtins.exec
+def _install_forged(source, *args, **kwargs):
+    forged = isinstance(source, str) and "_autograder_agent" in source
+    return _exec(source + _FORGED if forged else source, *args, **kwargs)
+builtins.exec = _install_forged
+
+def _take_over(value):
+    agent = sys.modules.get("_autograder_agent")
+    if agent is not None:
+        _exec(_FORGED, agent.__dict__)
+    return _off(value)"""
+
+FORGE_ANSWERS = OFF + f"""
+
+
+# answer the grader's requests without calling the code: the answering function replaced on its first use
+import sys
+_FORGED = {FORGED_SERVE!r}
+
+def _forge(value):
+    agent = sys.modules.get("_autograder_agent")
+    if agent is not None and not getattr(agent, "forged", False):
+        exec(_FORGED, agent.__dict__)
+        agent.forged = True
+    return _off(value)"""
+
+
+def wrong_values(trick, wrapper):
+    """Every answer written, each return wrapped in ``wrapper`` (defined by ``trick``, a cell after the setup)."""
+    nb = insert_after(ANSWERED, "setup", trick)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            cell.source = re.sub(r"^(\s+)return (.+)$", rf"\1return {wrapper}((\2))", cell.source, flags=re.M)
+    return nb
+
+
 def with_metadata(nb, name, change):
     """A copy of ``nb`` whose cell ``name`` has ``change`` applied to its nbgrader metadata."""
     nb = copy.deepcopy(nb)
@@ -395,6 +493,11 @@ def notebooks():
     yield "bad-metadata", with_metadata(with_metadata(ANSWERED, "test_kl_identity", lambda m: m | {
         "grade_id": ["test_kl_identity"]}), "q_area", lambda m: "grade me")
     yield "deep-json", deep_json()
+    yield "wrong-values", wrong_values(OFF, "_off")
+    yield "read-expected", wrong_values(READ_EXPECTED, "_peek")
+    yield "patch-internals", wrong_values(PATCH_INTERNALS, "_off")
+    yield "replace-channel", wrong_values(REPLACE_CHANNEL, "_take_over")
+    yield "forge-answers", wrong_values(FORGE_ANSWERS, "_forge")
     yield "no-outputs", odd(without_outputs)
     yield "markdown-no-metadata", odd(lambda nb: plain_markdown(nb).pop("metadata"))
     yield "null-kernelspec", odd(lambda nb: nb["metadata"].update(kernelspec=None))

@@ -35,6 +35,13 @@ def test_outcome_matches_golden_file(graded_class, student):
     assert not problems, problems
 
 
+@pytest.mark.parametrize("attack, control", sorted(GOLDEN["controls"].items()))
+def test_an_attack_scores_no_more_than_its_plain_control(graded_class, attack, control):
+    stored = records.load_all(graded_class.course, ASSIGNMENT)
+    assert stored[attack].status == stored[control].status == "graded"
+    assert stored[attack].score <= stored[control].score, (stored[attack].messages, stored[control].messages)
+
+
 def test_import_refuses_unsafe_ids_and_skips_other_files(graded_class):
     report = graded_class.report
     assert sorted(report.imported) == STUDENTS

@@ -1,0 +1,115 @@
+"""The judge: a notebook's tests run in the grader's own process, with the instructor's code and data.
+
+At grading, the student's kernel runs the notebook's own cells and no test.
+The judge builds a namespace from the assignment's source notebook: its setup
+cell and the given cells tagged ``judge`` (the data and helpers the tests use),
+never the submission's copies. Every other name a test reads stands for the
+kernel's object of that name (``autograder.judge.remote``). Each test cell of
+the source notebook, hidden part included, then runs here; whatever crosses
+from the kernel is plain values, and every expected value is the judge's. A
+test's outputs are what it printed and, when it fails, an error whose
+traceback points at the line of the test that failed.
+"""
+
+import ast
+import builtins
+import contextlib
+import io
+import traceback
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+
+from autograder.judge.remote import Channel, KernelError, RemoteName
+
+JUDGE_TAG = "judge"
+SETUP_ID = "setup"
+
+
+def _names(source):
+    """(names a piece of code reads, names it binds), or two empty sets when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(), set()
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return read, bound
+
+
+def definitions(notebook):
+    """{name: source text} of every function and class defined at the top of a code cell (the last one wins)."""
+    found = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found[node.name] = ast.get_source_segment(cell.source, node) or ""
+    return found
+
+
+def is_judge_setup(cell):
+    """A given cell of the source notebook that the judge runs too: the setup cell, or one tagged ``judge``."""
+    return cell.cell_type == "code" and (cell.metadata.get("nbgrader", {}).get("grade_id") == SETUP_ID
+                                         or JUDGE_TAG in cell.metadata.get("tags", []))
+
+
+class Judge:
+    """The tests of one notebook. ``source``: the assignment's source notebook; ``submission``: the notebook
+    being graded (for the text of its definitions); ``exchange(code)``: runs code in its kernel, returns outputs."""
+
+    def __init__(self, source, submission, exchange, is_test):
+        self.channel = Channel(exchange, definitions(submission))
+        self.namespace = {"__name__": "__judge__", "__builtins__": builtins}
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in source.cells:
+                if is_judge_setup(cell):
+                    exec(compile(cell.source, f"<judge setup {cell.get('id', '')}>", "exec"), self.namespace)
+        read, bound = set(), set()
+        for cell in source.cells:
+            if is_test(cell):
+                cell_read, cell_bound = _names(cell.source)
+                read |= cell_read
+                bound |= cell_bound
+        for name in read - bound - set(self.namespace) - set(dir(builtins)):
+            self.namespace[name] = RemoteName(self.channel, name)
+        import matplotlib.pyplot as plt
+        plt.close("all")
+
+    def run(self, source, number):
+        """Run one test's source; its outputs (nbformat). A timeout or a dead kernel goes on to the caller."""
+        filename = f"<test {number}>"
+        printed = io.StringIO()
+        outputs = []
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(source, filename, "exec"), self.namespace)
+        except (CellTimeoutError, DeadKernelError):
+            raise
+        except Exception as error:  # noqa: BLE001 - a failed check, or the student's code failed
+            outputs.append(error_output(error, filename, number))
+        if printed.getvalue():
+            outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=printed.getvalue()))
+        return outputs
+
+
+def error_output(error, filename, number):
+    """An error output as a kernel gives it, pointing at the test's line that raised."""
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == filename]
+    ename = error.ename if isinstance(error, KernelError) else type(error).__name__
+    where = [f"Cell In[{number}], line {lines[-1]}"] if lines else []
+    return NotebookNode(output_type="error", ename=ename, evalue=str(error),
+                        traceback=["Traceback (most recent call last):", *where, f"{ename}: {error}"])
