@@ -20,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Fuzzing: `make fuzz` runs the grader's fuzz tests with random seeds, round after round, for FUZZ_MINUTES.
 FUZZ_MINUTES ?= 20
-FUZZ_TESTS := autograder/tests/test_intake.py autograder/tests/test_fuzz_class.py
+FUZZ_TESTS := autograder/tests/test_intake.py autograder/tests/test_wire.py autograder/tests/test_fuzz_class.py
 
 .PHONY: help install course test browser-test bench fuzz release publish grade colab-links clean distclean
 

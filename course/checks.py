@@ -6,7 +6,8 @@ against an independent reference and, on failure, raises AssertionError whose me
 likely misconception passed in by the test.
 
 A test calls the student's functions directly, or through ``gradient``,
-``compiled`` and ``source`` when it needs more than a call. In the student's
+``compiled``, ``weights``, ``train_steps`` and ``source`` when it needs more
+than a call. In the student's
 kernel these run there; at grading, the tests run in the grader's judge, where
 the student's names stand for the kernel's objects (``autograder.judge``):
 each helper then becomes one request to the kernel, answered with plain values.
@@ -51,6 +52,26 @@ def compiled(fn):
     import tensorflow as tf
 
     return tf.function(fn)
+
+
+def weights(model):
+    """The values of ``model``'s trainable variables, in its order, as NumPy arrays."""
+    judged = _judged(model, "weights")
+    return judged if judged is not None else [to_numpy(variable) for variable in model.trainable_variables]
+
+
+def train_steps(step, batches, *args, optimizer="Adam", learning_rate=1e-3):
+    """Run ``step(batch, *args, opt)`` compiled (``tf.function``) on each batch in turn, with one Keras optimizer
+    ``opt`` of that name and learning rate made for the run; the losses it returned, as floats."""
+    judged = _judged(step, "train_steps", batches, *args, optimizer=optimizer, learning_rate=learning_rate)
+    if judged is not None:
+        return judged
+    import keras
+    import tensorflow as tf
+
+    made = getattr(keras.optimizers, optimizer)(learning_rate)
+    compiled = tf.function(lambda batch: step(batch, *args, made))
+    return [float(compiled(tf.convert_to_tensor(batch, tf.float32))) for batch in batches]
 
 
 def source(fn):

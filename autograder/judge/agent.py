@@ -6,7 +6,9 @@ sends back counts only as the student's answer to the request. The installer
 wire (``autograder.judge.wire``) as the global ``wire``. A request is a JSON
 object: ``call`` a name or handle with arguments; ``helper``: call
 ``course.checks.<helper>`` (a gradient, a compiled function) on it, as the
-test would in the student's own kernel; ``getattr`` of a handle. The answer,
+test would in the student's own kernel; ``getattr`` of a handle. Arguments
+may name objects of the notebook's namespace, or be instances of its given
+classes, made again here from their attributes. The answer,
 ``{"ok": value}`` or ``{"error": {"type", "message"}}`` as JSON text, is
 published as display data of type ``MIME``.
 """
@@ -14,7 +16,7 @@ published as display data of type ``MIME``.
 import json
 
 MIME = "application/x-autograder-answer"
-HELPERS = ("gradient", "compiled")
+HELPERS = ("gradient", "compiled", "weights", "train_steps")
 _objects = {}
 
 
@@ -26,10 +28,17 @@ def _handle(value):
 
 
 def _resolve(tagged):
+    """What a tagged argument stands for here: a handle's object, a name's value, or a given class's instance."""
     if "handle" in tagged:
         return _objects[tagged["handle"]]
     from IPython import get_ipython
-    return get_ipython().user_ns[tagged["name"]]
+    namespace = get_ipython().user_ns
+    if "name" in tagged:
+        return namespace[tagged["name"]]
+    cls = namespace[tagged["object"]["class"]]
+    made = cls.__new__(cls)
+    made.__dict__.update(tagged["object"]["state"])
+    return made
 
 
 def _tensor(array):

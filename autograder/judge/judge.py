@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import io
 import traceback
+from types import ModuleType
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -61,6 +62,14 @@ def definitions(notebook):
     return found
 
 
+def _by_value(value):
+    """Whether an object of the given code crosses as its value (numbers, strings, arrays, tensors, containers),
+    not by its name: the kernel's copy of the data might have been changed, the judge's is the input."""
+    import numpy as np
+    return isinstance(value, (type(None), bool, int, float, str, np.ndarray, np.generic, tuple, list, dict)) \
+        or type(value).__module__.startswith("tensorflow")
+
+
 def is_judge_setup(cell):
     """A given cell of the source notebook that the judge runs too: the setup cell, or one tagged ``judge``."""
     return cell.cell_type == "code" and (cell.metadata.get("nbgrader", {}).get("grade_id") == SETUP_ID
@@ -72,12 +81,17 @@ class Judge:
     being graded (for the text of its definitions); ``exchange(code)``: runs code in its kernel, returns outputs."""
 
     def __init__(self, source, submission, exchange, is_test):
-        self.channel = Channel(exchange, definitions(submission))
+        self.channel = Channel(exchange, definitions(submission), self._given)
         self.namespace = {"__name__": "__judge__", "__builtins__": builtins}
         with contextlib.redirect_stdout(io.StringIO()):
             for cell in source.cells:
                 if is_judge_setup(cell):
                     exec(compile(cell.source, f"<judge setup {cell.get('id', '')}>", "exec"), self.namespace)
+        given = [(name, value) for name, value in self.namespace.items() if not name.startswith("__")]
+        self.twins = {id(value): name for name, value in given if not isinstance(value, (ModuleType, type))
+                      and not _by_value(value)}
+        self.classes = {value: name for name, value in given if isinstance(value, type)
+                        and value.__module__ == "__judge__"}
         read, bound = set(), set()
         for cell in source.cells:
             if is_test(cell):
@@ -88,6 +102,15 @@ class Judge:
             self.namespace[name] = RemoteName(self.channel, name)
         import matplotlib.pyplot as plt
         plt.close("all")
+
+    def _given(self, value):
+        """An object of the given code as an argument: by its name, which the kernel's given code also binds, or,
+        for an instance of a given class, by that class's name and the instance's attributes."""
+        if id(value) in self.twins:
+            return {"name": self.twins[id(value)]}
+        if type(value) in self.classes:
+            return {"object": {"class": self.classes[type(value)], "state": self.channel.encode(vars(value))}}
+        return None
 
     def run(self, source, number):
         """Run one test's source; its outputs (nbformat). A timeout or a dead kernel goes on to the caller."""

@@ -8,7 +8,6 @@ answer decoded by the wire: arrays, numbers, tuples, or handles. An error of
 the student's code is raised here as a ``KernelError`` of the same name.
 """
 
-import builtins
 import json
 from pathlib import Path
 
@@ -42,15 +41,16 @@ def kernel_error(name, message):
 
 class Channel:
     """Requests to one kernel. ``exchange(code)`` runs ``code`` there and returns its outputs (nbformat
-    outputs); ``sources`` maps each name the submission defines to the text of its definition."""
+    outputs); ``sources`` maps each name the submission defines to the text of its definition; ``given(value)``
+    is how an object of the judge's given code goes as an argument (a tagged form), or None."""
 
-    def __init__(self, exchange, sources):
-        self.exchange, self.sources = exchange, sources
+    def __init__(self, exchange, sources, given=lambda value: None):
+        self.exchange, self.sources, self.given = exchange, sources, given
 
     def request(self, op, target, args=(), kwargs=None, **fields):
         """Send one request; the decoded answer."""
-        text = json.dumps({"op": op, "target": target, "args": self._encode(list(args)),
-                           "kwargs": self._encode(dict(kwargs or {})), **fields}, allow_nan=True)
+        text = json.dumps({"op": op, "target": target, "args": self.encode(list(args)),
+                           "kwargs": self.encode(dict(kwargs or {})), **fields}, allow_nan=True)
         for attempt in range(2):
             outputs = self.exchange(SERVE.format(request=text))
             answers = [o for o in outputs if o.get("output_type") == "display_data" and agent.MIME in o.get("data", {})]
@@ -63,8 +63,14 @@ class Channel:
             error = errors[0] if errors else {}
             raise kernel_error(error.get("ename"), error.get("evalue", "the kernel gave no answer"))
 
-    def _encode(self, value):
-        return wire.encode(value, lambda v: v.tagged if isinstance(v, (RemoteName, RemoteHandle)) else None)
+    def encode(self, value):
+        """The plain form of an argument."""
+        return wire.encode(value, self._tag)
+
+    def _tag(self, value):
+        if isinstance(value, (RemoteName, RemoteHandle)):
+            return value.tagged
+        return self.given(value)
 
     def _answer(self, text):
         try:
@@ -140,5 +146,3 @@ class RemoteHandle(_Remote):
     def __repr__(self):
         return f"<a {self.type_name} object in the student's kernel>"
 
-
-BUILTIN_NAMES = frozenset(dir(builtins))

@@ -1,11 +1,13 @@
 """Plain values across the process boundary: the only form in which anything crosses between judge and kernel.
 
 A value is JSON: null, booleans, numbers (NaN and infinities spelled as JSON
-spells them in Python), short strings, lists, and objects with string keys, with
-four tagged forms: ``{"array": ...}`` (a NumPy array or a TensorFlow tensor:
-dtype from a short list, shape, the bytes in base64), ``{"tuple": [...]}``,
+spells them in Python), short strings and lists, and tagged objects:
+``{"array": ...}`` (a NumPy array or a TensorFlow tensor: dtype from a short
+list, shape, the bytes in base64), ``{"tuple": [...]}``, ``{"dict": {...}}``,
 ``{"handle": n, "type": name}`` (an object that stays in the kernel, named by a
-number) and ``{"name": s}`` (a name in the kernel's namespace). Reading checks
+number), ``{"name": s}`` (a name in the kernel's namespace) and
+``{"object": {"class": s, "state": {...}}}`` (an instance of a class of the
+notebook's given code, made again from its attributes). Reading checks
 every part (kinds, dtypes, sizes, nesting) and never runs code: no pickle, no
 object that acts when it is read. This module imports nothing but the standard
 library and NumPy, and its source is also what the kernel's side of the channel
@@ -66,6 +68,8 @@ def decode(value, resolve=None, tensors=None, depth=0):
     if depth > MAX_DEPTH:
         raise WireError(f"nested more than {MAX_DEPTH} levels")
     if value is None or isinstance(value, (bool, int, float)):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            raise WireError("an integer too large for 64 bits")
         return value
     if isinstance(value, str):
         if len(value) > MAX_STRING:
@@ -73,6 +77,8 @@ def decode(value, resolve=None, tensors=None, depth=0):
         return value
     if isinstance(value, list):
         return [decode(v, resolve, tensors, depth + 1) for v in value]
+    if isinstance(value, dict) and set(value) == {"handle", "type"} and resolve is not None:
+        return resolve(value)
     if not isinstance(value, dict) or len(value) != 1:
         raise WireError(f"a {type(value).__name__} that is not a plain value")
     (tag, body), = value.items()
@@ -85,6 +91,9 @@ def decode(value, resolve=None, tensors=None, depth=0):
         return {_key(k): decode(v, resolve, tensors, depth + 1) for k, v in body.items()}
     if tag in ("handle", "name") and resolve is not None:
         return resolve(value)
+    if tag == "object" and resolve is not None and isinstance(body, dict) and set(body) == {"class", "state"}:
+        return resolve({"object": {"class": decode(body["class"], depth=depth + 1),
+                                   "state": decode(body["state"], resolve, tensors, depth + 1)}})
     raise WireError(f"an object tagged {str(tag)[:40]!r}")
 
 
