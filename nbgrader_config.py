@@ -2,9 +2,11 @@
 import os
 from pathlib import Path
 
-import autograder
-from autograder.stderr_noise import KERNEL_ENV, PATTERN
 from nbgrader.server_extensions.formgrader.handlers import template_path as NBGRADER_TEMPLATES
+
+from autograder.engine.options import Options
+from autograder.kernel.stderr_noise import KERNEL_ENV, PATTERN
+from autograder.results import feedback
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -29,26 +31,26 @@ for name, value in KERNEL_ENV.items():
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = PATTERN
 
-c.Execute.timeout = 300  # seconds per cell; notebooks shrink heavy cells under nbgrader
+c.Execute.timeout = Options.cell_timeout  # seconds per cell; notebooks shrink heavy cells under nbgrader
 
 # Autograding: put deleted test cells back (and survive duplicated cells), run the notebook's own
-# cells in the kernel and its tests in the judge (autograder.preprocessors.JudgedExecute), and cut
+# cells in the kernel and its tests in the judge (autograder.engine.preprocessors.JudgedExecute), and cut
 # outputs of megabytes.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
-    "autograder.preprocessors.ForgetDuplicateCells",
+    "autograder.engine.preprocessors.ForgetDuplicateCells",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.JudgedExecute",
+    "autograder.engine.preprocessors.JudgedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "autograder.preprocessors.LimitOutputSize",
+    "autograder.engine.preprocessors.LimitOutputSize",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -58,14 +60,14 @@ c.Autograde.autograde_preprocessors = [
 # or an output of the grading run (nbgrader's own feedback shows them: jupyter/nbgrader#917).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.feedback.StudentView",
-    "autograder.preprocessors.LimitOutputSize",
-    "autograder.feedback.AddGradingNotes",
+    "autograder.results.feedback.StudentView",
+    "autograder.engine.preprocessors.LimitOutputSize",
+    "autograder.results.feedback.AddGradingNotes",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
 # Formgrader (JupyterLab, Nbgrader -> Formgrader) takes MathJax from the Jupyter server rather than a CDN, so that
-# its pages, keyboard shortcuts included, work offline (autograder/formgrade_templates); other pages, feedback
+# its pages, keyboard shortcuts included, work offline (autograder/results/formgrade_templates); other pages, feedback
 # included, are rendered by nbgrader's templates as before.
-c.HTMLExporter.extra_template_basedirs = [str(Path(autograder.__file__).parent / "formgrade_templates"),
+c.HTMLExporter.extra_template_basedirs = [str(Path(feedback.__file__).parent / "formgrade_templates"),
                                           NBGRADER_TEMPLATES]

@@ -13,7 +13,7 @@ import sys
 
 from authoring import ROOT, build, colab, publish
 from authoring.generate import regenerate
-from autograder.nbgrader_cli import NbgraderError
+from autograder.engine.nbgrader_cli import NbgraderError
 
 
 def parser():

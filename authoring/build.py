@@ -4,7 +4,7 @@
    (``authoring.generate``).
 2. In a scratch course under ``build/selfcheck/``, submit each solution and
    each blank release notebook, as the students ``solution`` and ``release``,
-   and grade them all in one run of the class's grader (``autograder.grading``:
+   and grade them all in one run of the class's grader (``autograder.engine.grading``:
    nbgrader's autograde pipeline in the sandbox, in grading mode, on two workers).
 3. Require full marks on every autograded test for the solutions (and no error,
    no stderr output and nothing restored by the test guard anywhere in them) and zero on every autograded test for the
@@ -22,9 +22,10 @@ import nbformat
 
 from authoring import ROOT
 from authoring.generate import regenerate
-from autograder import grading
-from autograder.nbgrader_cli import assignments, read_grades, run_nbgrader
-from autograder.preprocessors import CHANGED_NOTE
+from autograder.engine import grading
+from autograder.engine.nbgrader_cli import assignments, read_grades, run_nbgrader
+from autograder.engine.options import Options
+from autograder.engine.preprocessors import CHANGED_NOTE
 # The two submissions every assignment is checked with: (student id, folder it comes from).
 CHECKS = (("solution", "solutions"), ("release", "release"))
 
@@ -74,7 +75,7 @@ def grade_reference_submissions(root, scratch, workers=2):
     """Grade every assignment's reference submissions in a scratch course at ``scratch`` in one run of the
     class's grader (sandboxed where bubblewrap is installed); returns the Checks, assignment by assignment."""
     prepare_scratch_course(root, scratch)
-    options = grading.Options(workers=workers, sandbox=shutil.which("bwrap") is not None, allow_weaker_sandbox=True)
+    options = Options(workers=workers, sandbox=shutil.which("bwrap") is not None, allow_weaker_sandbox=True)
     if not options.sandbox:
         print("bubblewrap is not installed: the reference submissions are graded outside the sandbox")
     names = assignments(root)

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 
 from authoring import references
-from autograder.nbgrader_cli import assignments, run_nbgrader
-from autograder.preprocessors import is_test_cell
+from autograder.engine.nbgrader_cli import assignments, run_nbgrader
+from autograder.engine.preprocessors import is_test_cell
 
 VISIBLE_TESTS = Path("course", "_data", "visible_tests.json")
 

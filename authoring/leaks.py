@@ -17,7 +17,7 @@ from pathlib import Path
 
 from authoring.notebooks import (MARKERS, defined_names, is_solution_cell, nbgrader, solved_source, source_notebook,
                                  split_cell)
-from autograder.nbgrader_cli import assignments
+from autograder.engine.nbgrader_cli import assignments
 
 # Top-level names of the instructor's repository that never reach a student.
 INSTRUCTOR_ONLY = frozenset({

@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import is_solution as is_solution_cell
 
-from autograder.grading import notebook_name
-from autograder.notebook_report import BEGIN_HIDDEN, END_HIDDEN
+from autograder.engine.grading import notebook_name
+from autograder.results.notebook_report import BEGIN_HIDDEN, END_HIDDEN
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 MARKERS = {BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN}

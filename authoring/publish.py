@@ -29,7 +29,7 @@ import nbformat
 
 from authoring import colab, leaks, references
 from authoring.generate import VISIBLE_TESTS
-from autograder.nbgrader_cli import assignments
+from autograder.engine.nbgrader_cli import assignments
 
 TEMPLATES = Path(__file__).parent / "edition"
 LAB_PACKAGES = ("jupyterlab", "ipykernel")  # from the instructor's dev dependencies, for the JupyterLab route

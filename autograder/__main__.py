@@ -14,15 +14,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder import collect, demo, export, feedback, grading, lms
-from autograder.nbgrader_cli import NbgraderError
-from autograder.sandbox import SandboxUnavailable
+from autograder import demo
+from autograder.engine import grading
+from autograder.engine.nbgrader_cli import NbgraderError
+from autograder.engine.options import Options
+from autograder.intake import collect
+from autograder.kernel.sandbox import SandboxUnavailable
+from autograder.results import export, feedback, lms
 
 
 AUTHORING_COMMANDS = ("build", "generate", "colab-links", "publish")
 
 
-def _add_grading_options(parser, defaults=grading.Options()):
+def _add_grading_options(parser, defaults=Options()):
     parser.add_argument("--workers", type=int, default=defaults.workers,
                         help="worker processes of the embedded Dask cluster (notebooks graded at once)")
     where = parser.add_mutually_exclusive_group()
@@ -44,7 +48,7 @@ def _add_grading_options(parser, defaults=grading.Options()):
 
 
 def _options(args):
-    return grading.Options(workers=args.workers, notebook_timeout=args.timeout, cell_timeout=args.cell_timeout,
+    return Options(workers=args.workers, notebook_timeout=args.timeout, cell_timeout=args.cell_timeout,
                            memory_limit_mb=args.memory_mb, max_processes=args.max_processes,
                            sandbox=not args.no_sandbox, allow_weaker_sandbox=args.allow_weaker_sandbox,
                            scheduler=args.scheduler, scheduler_file=args.scheduler_file)

@@ -12,7 +12,10 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from autograder import collect, export, feedback, grading, records
+from autograder.engine import grading
+from autograder.engine.options import Options
+from autograder.intake import collect
+from autograder.results import export, feedback, records
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "tests" / "fixtures" / "01_elbo"
@@ -26,7 +29,7 @@ def expected():
 
 def fixture_options(**overrides):
     """The grading options the golden file was made with."""
-    return replace(grading.Options(**expected()["options"]), **overrides)
+    return replace(Options(**expected()["options"]), **overrides)
 
 
 def new_course(path, root=ROOT):

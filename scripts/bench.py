@@ -30,9 +30,9 @@ SCRIPTS = Path(__file__).resolve().parent
 ASSIGNMENTS = sorted(path.parent.name for path in (ROOT / "solutions").glob("*/*.ipynb"))
 TASK_TIMEOUT_S = 1800
 SAMPLE_EVERY_S = 0.1
-# The grader before the Dask engine (a thread pool, one `nbgrader autograde` process per notebook):
-# its autograde tasks run in the same bench run, as the baseline of the grading figures.
-BASELINE = "5054541"
+# The grader before the judge (its tests ran in the student's kernel): its autograde tasks run in the same
+# bench run, with that commit's own scripts/bench_autograde.py, as the baseline of the grading figures.
+BASELINE = "5ffb546"
 GRADING = {"autograde-blank": ["--kind", "blank", "--workers", "1"],
            "autograde-serial": ["--kind", "submission", "--workers", "1"],
            "autograde-2-workers": ["--kind", "submission", "--workers", "2"],
@@ -52,13 +52,14 @@ def tasks():
     return found
 
 
-def baseline_python(out_dir):
+def baseline(out_dir):
     """A Python that imports the course and grader of ``BASELINE`` (``git archive``) with this environment's
-    packages: a hard-linked copy of the environment without this checkout's editable install. Made once."""
+    packages (a hard-linked copy of the environment without this checkout's editable install), and that
+    commit's scripts folder. Made once."""
     folder = (out_dir / "bench" / "baseline").resolve()
     python = folder / "venv" / "bin" / "python"
     if python.exists():
-        return python
+        return python, folder / "src" / "scripts"
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "src").mkdir(parents=True)
     archive = subprocess.run(["git", "archive", BASELINE], cwd=ROOT, capture_output=True, check=True).stdout
@@ -68,7 +69,7 @@ def baseline_python(out_dir):
     for path in site.glob("__editable__*"):
         path.unlink()
     (site / "baseline.pth").write_text(f"{folder / 'src'}\n")
-    return python
+    return python, folder / "src" / "scripts"
 
 
 def tree_rss(process):
@@ -82,15 +83,15 @@ def tree_rss(process):
     return total
 
 
-def measure(command, folder, timeout=TASK_TIMEOUT_S, python=sys.executable):
-    """Run ``python scripts/<command> --out <folder>/result.json`` (log in ``<folder>/log.txt``, scratch
+def measure(command, folder, timeout=TASK_TIMEOUT_S, python=sys.executable, scripts=SCRIPTS):
+    """Run ``python <scripts>/<command> --out <folder>/result.json`` (log in ``<folder>/log.txt``, scratch
     space in ``folder``); returns its JSON result, seconds and peak MiB."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     out, log_path = folder / "result.json", folder / "log.txt"
     with open(log_path, "w") as log:
         start = time.perf_counter()
-        child = subprocess.Popen([str(python), str(SCRIPTS / command[0]), *command[1:], "--out", str(out)],
+        child = subprocess.Popen([str(python), str(scripts / command[0]), *command[1:], "--out", str(out)],
                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         watched, peak = psutil.Process(child.pid), 0
         while child.poll() is None:
@@ -131,8 +132,8 @@ def run(names, out_dir):
     for name, command in names.items():
         print(f"{name} ...", end=" ", flush=True)
         try:
-            python = baseline_python(out_dir) if name.startswith("baseline-") else sys.executable
-            report["tasks"][name] = measure(command, out_dir / "bench" / name, python=python)
+            python, scripts = baseline(out_dir) if name.startswith("baseline-") else (sys.executable, SCRIPTS)
+            report["tasks"][name] = measure(command, out_dir / "bench" / name, python=python, scripts=scripts)
             print(f"{report['tasks'][name]['process_s']} s, peak {report['tasks'][name]['peak_mib']} MiB", flush=True)
         except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as error:
             report["tasks"][name] = {"error": str(error)}

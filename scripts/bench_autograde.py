@@ -23,8 +23,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import demo, grading
-from autograder.nbgrader_cli import assignments, run_nbgrader
+from autograder import demo
+from autograder.engine import grading
+from autograder.engine.nbgrader_cli import assignments, run_nbgrader
+from autograder.engine.options import Options
 from bench_notebooks import KERNEL_PEAK, cell_span_seconds, probe_cell, probed_values
 
 
@@ -68,7 +70,7 @@ def main():
         submit(course, "student1", assignment, "release" if args.kind == "blank" else "solutions",
                probe=args.kind == "submission")
     start = time.perf_counter()
-    done = grading.autograde(course, names, grading.Options(workers=args.workers), progress=False)
+    done = grading.autograde(course, names, Options(workers=args.workers), progress=False)
     seconds = time.perf_counter() - start
     expected = args.count if args.kind == "batch" else len(names)
     wrong = [f"{r.student} {r.assignment}: {r.score}/{r.max_score} {r.messages}" for r in done

@@ -157,8 +157,9 @@ def autograde_section(report):
               "batch": "a batch of 40 submissions of 01, 2 workers"}
     rows = [(labels[key], TARGETS[key], before[key], now[key]) for key in labels]
     return ["## Autograding", "",
-            "Sandboxed, through nbgrader, in the same run: this grader (embedded Dask cluster, warm-started kernels) "
-            "and the baseline (the thread-pool grader of the commit in `scripts/bench.py`). A complete submission is "
+            "Sandboxed, through nbgrader, in the same run: this grader (tests decided by the judge, outside the kernel) "
+            "and the baseline (the grader of the commit in `scripts/bench.py`, whose tests ran in the kernel). A "
+            "complete submission is "
             "one student's reference solutions of every assignment; the fixed cost is the mean grading time of each "
             "assignment's blank release, and its part outside the notebook's own cells.", "",
             *_table(("figure", "target", "baseline", "this grader"), rows), ""]

@@ -85,28 +85,26 @@ def _script(folder, name, body):
     return [name]
 
 
-def test_measure_reads_the_result_and_the_peak_memory_of_the_whole_tree(tmp_path, monkeypatch):
-    monkeypatch.setattr(bench, "SCRIPTS", tmp_path)
+def test_measure_reads_the_result_and_the_peak_memory_of_the_whole_tree(tmp_path):
     command = _script(tmp_path, "grow.py", """
         import json, subprocess, sys, time
         child = subprocess.Popen([sys.executable, "-c", "b = bytearray(300 * 2**20); import time; time.sleep(1.0)"])
         child.wait()
         json.dump({"done": True}, open(sys.argv[-1], "w"))
     """)
-    measured = bench.measure(command, tmp_path / "grow")
+    measured = bench.measure(command, tmp_path / "grow", scripts=tmp_path)
     assert measured["result"] == {"done": True}
     assert measured["peak_mib"] >= 300, "the grandchild's 300 MiB must be seen"
     assert measured["process_s"] >= 1.0
 
 
-def test_measure_reports_a_failing_or_endless_task(tmp_path, monkeypatch):
-    monkeypatch.setattr(bench, "SCRIPTS", tmp_path)
+def test_measure_reports_a_failing_or_endless_task(tmp_path):
     failing = _script(tmp_path, "fail.py", "raise SystemExit('no data here')\n")
     with pytest.raises(RuntimeError, match="exit status 1: no data here"):
-        bench.measure(failing, tmp_path / "fail")
+        bench.measure(failing, tmp_path / "fail", scripts=tmp_path)
     endless = _script(tmp_path, "endless.py", "import time\nwhile True: time.sleep(0.1)\n")
     with pytest.raises(RuntimeError, match="stopped after 1 s"):
-        bench.measure(endless, tmp_path / "endless", timeout=1)
+        bench.measure(endless, tmp_path / "endless", timeout=1, scripts=tmp_path)
 
 
 def test_every_task_names_an_existing_script_and_covers_every_assignment():

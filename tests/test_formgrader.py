@@ -20,8 +20,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from browser_support import ROOT, SCREENSHOTS, TOKEN, chromium, jupyter_lab, needs_chromium
-from autograder.nbgrader_cli import assignments, gradebook_url, run_nbgrader
-from autograder.notebook_report import hidden_lines, split_hidden
+from autograder.engine.nbgrader_cli import assignments, gradebook_url, run_nbgrader
+from autograder.results.notebook_report import hidden_lines, split_hidden
 
 pytestmark = [needs_chromium, pytest.mark.skipif(shutil.which("bwrap") is None,
                                                  reason="bubblewrap is not installed (make install installs it)")]

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.notebook_report import hidden_lines
+from autograder.results.notebook_report import hidden_lines
 from course import selfcheck
 
 ROOT = Path(__file__).resolve().parents[1]

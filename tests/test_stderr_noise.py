@@ -1,7 +1,7 @@
 """TensorFlow's own stderr lines are recognised, and nothing else is."""
 import re
 
-from autograder.stderr_noise import PATTERN
+from autograder.kernel.stderr_noise import PATTERN
 
 TF_LINES = (
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"

@@ -2,7 +2,7 @@
 import subprocess
 
 from authoring import ROOT
-from autograder.nbgrader_cli import assignments
+from autograder.engine.nbgrader_cli import assignments
 
 ASSIGNMENTS = assignments(ROOT)
 

@@ -8,7 +8,7 @@ import pytest
 
 from authoring import ROOT, references
 from authoring.generate import VISIBLE_TESTS, regenerate
-from autograder.nbgrader_cli import assignments, read_grades, run_nbgrader
+from autograder.engine.nbgrader_cli import assignments, read_grades, run_nbgrader
 
 ASSIGNMENTS = assignments(ROOT)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)

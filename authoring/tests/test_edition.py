@@ -13,7 +13,7 @@ from authoring import ROOT, colab, leaks, publish, references
 from authoring.__main__ import main as authoring_main
 from authoring.notebooks import source_notebook, split_cell
 from autograder.__main__ import main as autograder_main
-from autograder.collect import DEFAULT_PATTERN
+from autograder.intake.collect import DEFAULT_PATTERN
 from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
 from authoring_support import ASSIGNMENTS, git

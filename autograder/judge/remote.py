@@ -3,7 +3,7 @@
 In the judge's namespace every name a test uses that the judge does not define
 itself (the student's functions and classes, objects built in the notebook)
 is a ``RemoteName``. Calling one, or a ``RemoteHandle`` to an object that stays
-in the kernel, sends one request (``autograder.judge.agent``) and returns the
+in the kernel, sends one request (``autograder.kernel.agent``) and returns the
 answer decoded by the wire: arrays, numbers, tuples, or handles. An error of
 the student's code is raised here as a ``KernelError`` of the same name.
 """
@@ -11,7 +11,8 @@ the student's code is raised here as a ``KernelError`` of the same name.
 import json
 from pathlib import Path
 
-from autograder.judge import agent, wire
+from autograder.judge import wire
+from autograder.kernel import agent
 
 _INSTALL = (
     "import sys, types\n"

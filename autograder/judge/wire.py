@@ -11,7 +11,7 @@ notebook's given code, made again from its attributes). Reading checks
 every part (kinds, dtypes, sizes, nesting) and never runs code: no pickle, no
 object that acts when it is read. This module imports nothing but the standard
 library and NumPy, and its source is also what the kernel's side of the channel
-runs (``autograder.judge.agent``).
+runs (``autograder.kernel.agent``).
 """
 
 import base64

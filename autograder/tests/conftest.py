@@ -11,7 +11,10 @@ import pytest
 os.environ.setdefault("COURSE_OFFLINE", "1")
 os.environ["MPLBACKEND"] = "Agg"
 
-from autograder import collect, demo, export, feedback, grading  # noqa: E402
+from autograder import demo  # noqa: E402
+from autograder.engine import grading  # noqa: E402
+from autograder.intake import collect  # noqa: E402
+from autograder.results import export, feedback  # noqa: E402
 
 from grading_support import (ASSIGNMENT, WORKER_KILLER, HandStartedCluster, WorkerKiller, checksums,  # noqa: E402
                              descendants, student_groups, tree)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from distributed import Client
 
-from autograder import cgroups, demo
+from autograder import demo
+from autograder.kernel import cgroups
 
 ASSIGNMENT = demo.expected()["assignment"]
 needs_sandbox = pytest.mark.skipif(shutil.which("bwrap") is None,
@@ -55,7 +56,7 @@ class HandStartedCluster:
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", self.scheduler_file,
                  "--nthreads", "1", "--no-dashboard", "--local-directory", str(folder / f"worker{number}"),
-                 "--preload", "autograder.cluster"],
+                 "--preload", "autograder.engine.cluster"],
                 env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         self.client = None
 
@@ -113,7 +114,7 @@ class WorkerKiller(threading.Thread):
 
 
 WORKER_KILLER = "worker-killer"  # a correct notebook whose worker the test kills twice
-GRADING_PROCESSES = ("autograder-worker-", "bwrap", "autograder.sandbox", "spawn_main", "distributed.cli")
+GRADING_PROCESSES = ("autograder-worker-", "bwrap", "autograder.kernel.sandbox", "spawn_main", "distributed.cli")
 
 
 def descendants(*pids):

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import nbformat
 from hypothesis import HealthCheck, settings, strategies as st
 
-from autograder import demo, intake
+from autograder import demo
+from autograder.intake import repair
 
 BASE = json.loads((demo.FIXTURES / "submissions" / "correct_elbo.ipynb").read_text())
 PLAIN_MARKDOWN = [i for i, c in enumerate(BASE["cells"]) if c["cell_type"] == "markdown" and "nbgrader" not in c["metadata"]]
@@ -411,7 +412,7 @@ def _too_deep(raw):
     parts = list(raw["metadata"].values())
     for cell in raw["cells"]:
         parts += list(cell["metadata"].values()) + cell.get("outputs", []) + [cell.get("attachments", {})]
-    return any(_depth(part) > intake.MAX_DEPTH for part in parts)
+    return any(_depth(part) > repair.MAX_DEPTH for part in parts)
 
 
 @st.composite

@@ -5,8 +5,10 @@ import sys
 
 import pytest
 
-from autograder import cluster, collect, demo
+from autograder import demo
 from autograder.__main__ import main
+from autograder.engine import cluster
+from autograder.intake import collect
 
 
 def test_not_a_course_root(tmp_path, capsys):

@@ -4,8 +4,9 @@ import re
 
 from nbgrader.api import Gradebook
 
-from autograder import grading, records
-from autograder.nbgrader_cli import gradebook_url
+from autograder.engine import grading
+from autograder.engine.nbgrader_cli import gradebook_url
+from autograder.results import records
 from grading_support import ASSIGNMENT, WORKER_KILLER
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import collect, demo
+from autograder import demo
+from autograder.intake import collect
 from grading_support import ASSIGNMENT
 
 GOLDEN = demo.expected()["archives"]

@@ -12,7 +12,8 @@ import sys
 import pytest
 from hypothesis import given, strategies as st
 
-from autograder import demo, records
+from autograder import demo
+from autograder.results import records
 from grading_support import ASSIGNMENT, HandStartedCluster, needs_sandbox
 from odd_notebooks import fuzz_settings, odd_notebooks, unreadable_files
 

@@ -2,13 +2,16 @@
 score points; with it, none."""
 import shutil
 
-from autograder import collect, demo, grading, records
+from autograder import demo
+from autograder.engine import grading
+from autograder.intake import collect
+from autograder.results import records
 from grading_support import ASSIGNMENT, needs_sandbox
 
 TAMPERING = ("patch-helpers", "patch-numpy", "ipython-hooks", "displayhook", "kernel-object", "module-attribute", "thread")
 PLAIN_NBGRADER = """
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.PreparedExecute", "nbgrader.preprocessors.IgnorePattern",
+    "autograder.engine.preprocessors.PreparedExecute", "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",

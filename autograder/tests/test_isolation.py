@@ -8,8 +8,11 @@ import json
 
 import pytest
 
-from autograder import demo, export, feedback, grading, intake, lms, records
+from autograder import demo
 from autograder.__main__ import main
+from autograder.engine import grading
+from autograder.intake import repair
+from autograder.results import export, feedback, lms, records
 from grading_support import ASSIGNMENT, needs_sandbox
 
 NB = "elbo.ipynb"
@@ -43,7 +46,7 @@ def break_steps(monkeypatch):
         monkeypatch.setattr(owner, name, broken)
 
     wrap(grading, "fingerprint", "hash", lambda path: path.read_bytes())
-    wrap(intake, "normalize", "intake", lambda data: data)
+    wrap(repair, "normalize", "intake", lambda data: data)
     wrap(grading, "check_notebook", "check", lambda root, assignment, nb: nb)
     wrap(grading, "sanitize", "sanitize", lambda root, assignment, nb: nb)
     wrap(records, "save_intake", "save-intake", lambda root, assignment, student, text: text)

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import lms
-from autograder.nbgrader_cli import gradebook_url
+from autograder.engine.nbgrader_cli import gradebook_url
+from autograder.results import lms
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's API, as in grading.py
 

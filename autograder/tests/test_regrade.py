@@ -3,9 +3,9 @@ whole path, formgrader and ``python -m autograder regrade``, is in tests/test_fo
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import grading
-from autograder.nbgrader_cli import gradebook_url
-from autograder.worker import Outcome
+from autograder.engine import grading
+from autograder.engine.nbgrader_cli import gradebook_url
+from autograder.engine.worker import Outcome
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's API, as in grading.py
 

@@ -9,8 +9,11 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from autograder import collect, demo, grading, records
-from autograder.nbgrader_cli import gradebook_url
+from autograder import demo
+from autograder.engine import grading, worker
+from autograder.engine.nbgrader_cli import gradebook_url
+from autograder.intake import collect
+from autograder.results import records
 from grading_support import ASSIGNMENT, needs_sandbox
 
 NB = "elbo.ipynb"
@@ -65,3 +68,18 @@ def test_killed_run_resumes_without_regrading(course, tmp_path):
     assert [(r.student, r.score) for r in regraded] == [("blank", 27)]
     with Gradebook(gradebook_url(course)) as gradebook:
         assert gradebook.find_submission(ASSIGNMENT, "blank").code_score == 27
+
+
+def test_the_grader_key_changes_with_every_file_that_can_change_a_verdict(monkeypatch, tmp_path):
+    files = worker.grader_files()
+    names = {name for name, _ in files}
+    package = Path(grading.__file__).parents[1]
+    assert {f"autograder/{p.relative_to(package)}" for p in package.rglob("*.py")
+            if "tests" not in p.relative_to(package).parts} <= names
+    assert {"course/checks.py", "course/_data/visible_tests.json", "autograder/kernel/stderr_noise.py"} <= names
+    before = grading.grader_key(demo.ROOT, ASSIGNMENT)
+    for edited in ("course/checks.py", "autograder/kernel/stderr_noise.py", "autograder/judge/judge.py"):
+        copy = tmp_path / Path(edited).name
+        copy.write_bytes(dict(files)[edited].read_bytes() + b"\n# edited\n")
+        monkeypatch.setattr(worker, "grader_files", lambda: [(n, copy if n == edited else p) for n, p in files])
+        assert grading.grader_key(demo.ROOT, ASSIGNMENT) != before, edited

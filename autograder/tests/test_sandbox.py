@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cgroups, kernels, sandbox
+from autograder.kernel import cgroups, kernels, sandbox
 from grading_support import needs_sandbox
 
 PROBE = """
@@ -49,7 +49,7 @@ def test_sandboxed_process_sees_only_its_own_folders_as_nobody(tmp_path, monkeyp
     connection.write_text("{}")
     connection.chmod(0o600)
     monkeypatch.setenv("GRADER_TOKEN", "secret")
-    command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", "--connection-file",
+    command = [sys.executable, "-m", "autograder.kernel.sandbox", "--memory-limit-mb", "2048", "--connection-file",
                str(connection), "--", sys.executable, "-c", PROBE, str(course / "source" / "hidden.txt"),
                str(course / "escaped.txt"), str(connection)]
     result = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=120)
@@ -72,7 +72,7 @@ def test_the_kernel_sees_the_helpers_as_the_assignments_students_have_them(tmp_p
     probe = ("import importlib.util, json\n"
              "print(json.dumps(sorted(m for m in ('distributions', 'vae', 'vae_training', 'data', 'widgets')"
              " if importlib.util.find_spec('course.' + m))))")
-    command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", "--student-package",
+    command = [sys.executable, "-m", "autograder.kernel.sandbox", "--memory-limit-mb", "2048", "--student-package",
                str(package), "--", sys.executable, "-c", probe]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -82,7 +82,7 @@ def test_the_kernel_sees_the_helpers_as_the_assignments_students_have_them(tmp_p
 
 @needs_sandbox
 def test_memory_limit_raises_memory_error(tmp_path):
-    command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb",
+    command = [sys.executable, "-m", "autograder.kernel.sandbox", "--memory-limit-mb",
                "1024", "--", sys.executable, "-c", "x = bytearray(2 * 2**30)"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "MemoryError" in result.stderr
@@ -98,7 +98,7 @@ def test_kernel_manager_wraps_the_kernel_command(tmp_path):
     manager = kernels.SandboxedKernelManager(kernel_name="python3", runtime_dir=str(tmp_path), memory_limit_mb=512,
                                              cgroup_procs=["/a/cgroup.procs", "/b/cgroup.procs"])
     command = manager.format_kernel_cmd()
-    assert command[:3] == [sys.executable, "-m", "autograder.sandbox"]
+    assert command[:3] == [sys.executable, "-m", "autograder.kernel.sandbox"]
     assert command[command.index("--memory-limit-mb") + 1] == "512"
     assert command.count("--cgroup-procs") == 2 and command[command.index("--sockets") + 1] == str(tmp_path / "sockets")
     assert manager.connection_file.startswith(str(tmp_path))
@@ -130,7 +130,7 @@ def test_a_student_group_limits_the_whole_sandboxed_process_tree_and_is_removed(
     folders = list(group.folders)
     try:
         joined = [arg for procs in group.procs_files() for arg in ("--cgroup-procs", procs)]
-        command = [sys.executable, "-m", "autograder.sandbox", "--memory-limit-mb", "2048", *joined, "--",
+        command = [sys.executable, "-m", "autograder.kernel.sandbox", "--memory-limit-mb", "2048", *joined, "--",
                    sys.executable, "-c", TREE]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert "BlockingIOError" in result.stdout, result.stdout + result.stderr

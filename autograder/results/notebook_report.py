@@ -17,9 +17,9 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from autograder import records
-from autograder.nbgrader_cli import assignments
-from autograder.preprocessors import CHANGED_NOTE, CUT_NOTE, STOPPED_ERROR, is_test_cell
+from autograder.engine.nbgrader_cli import assignments
+from autograder.engine.preprocessors import CHANGED_NOTE, CUT_NOTE, STOPPED_ERROR, is_test_cell
+from autograder.results import records
 
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"

@@ -14,7 +14,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
-from autograder.nbgrader_cli import gradebook_url
+from autograder.engine.nbgrader_cli import gradebook_url
 
 # Canvas's gradebook export starts with these columns; its second row gives each assignment's points.
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")

@@ -92,7 +92,7 @@ def save(course_root, record):
 
 
 def intake_path(course_root, assignment, student):
-    """The student's notebook as it came out of intake (``autograder.intake``): what grading and feedback read."""
+    """The student's notebook as it came out of intake (``autograder.intake.repair``): what grading and feedback read."""
     return grading_dir(course_root, assignment) / "intake" / f"{student}.ipynb"
 
 

@@ -5,7 +5,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.stderr_noise import KERNEL_ENV
+from autograder.kernel.stderr_noise import KERNEL_ENV
 
 
 class NbgraderError(RuntimeError):

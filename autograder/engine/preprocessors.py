@@ -17,9 +17,9 @@ from traitlets import Any, Integer, Unicode
 
 from autograder.judge.judge import Judge
 from autograder.judge.remote import INSTALL
-from autograder.kernels import wait_in_slices
+from autograder.kernel.kernels import wait_in_slices
 
-GUARD_SOURCE = Path(__file__).with_name("kernel_guard.py").read_text()
+GUARD_SOURCE = Path(__file__).parents[1].joinpath("kernel", "guard.py").read_text()
 INSTALL_GUARD = (
     "import sys, types\n"
     "_m = types.ModuleType('_autograder_guard')\n"
@@ -47,7 +47,7 @@ class PreparedExecute(Execute):
     """nbgrader's Execute, in the kernel the grading worker prepared for this notebook (a warm start), whose
     client waits for messages in slices (``wait_in_slices``)."""
 
-    kernel = Any(None, allow_none=True, help="A kernel prepared for this notebook (autograder.kernels.PreparedKernel, "
+    kernel = Any(None, allow_none=True, help="A kernel prepared for this notebook (autograder.kernel.kernels.PreparedKernel, "
                                              "a warm start); by default a new kernel is started.").tag(config=True)
 
     async def async_start_new_kernel_client(self):
@@ -76,7 +76,7 @@ class JudgedExecute(PreparedExecute):
     judge's requests, within the cell's time limit. When the kernel dies, or a
     cell or request ignores the interrupt after its time limit, the remaining
     cells are marked as not run and the cells that ran are graded. A detector
-    in the kernel (``kernel_guard``) notes what the notebook's code replaced in
+    in the kernel (``autograder.kernel.guard``) notes what the notebook's code replaced in
     its own process, for a person's review; nothing is undone and no point
     depends on it.
     """

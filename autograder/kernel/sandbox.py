@@ -21,14 +21,14 @@ What the sandbox guarantees, for the kernel and everything it starts:
   privileges, its own process tree (it dies with its parent), an empty
   environment (bubblewrap itself starts with none), a per-process
   address-space limit and a file-size limit. The memory and process count of
-  the whole tree are limited one level up, per student (``autograder.cgroups``).
+  the whole tree are limited one level up, per student (``autograder.kernel.cgroups``).
   The launcher moves itself into the student's groups before bubblewrap starts.
   Cells past their time limit are interrupted by message, not by signal.
 
 What it does not guarantee: it shares the kernel (Linux) with the grader, so
 it is no defence against kernel exploits; CPU is limited only by the time
 limits of the grading run; and code in the notebook shares the Python process
-with the tests (``autograder.kernel_guard`` restores and detects the known
+with the tests (``autograder.kernel.guard`` restores and detects the known
 kinds of tampering, but cannot make it impossible).
 """
 
@@ -179,7 +179,7 @@ def exec_sandboxed(command, memory_limit_mb, package=None, connection_file=None,
 
 def main(argv=None):
     """Exec ``command`` in the sandbox."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox")
+    parser = argparse.ArgumentParser(prog="python -m autograder.kernel.sandbox")
     parser.add_argument("--connection-file", help="the kernel's connection file, copied in read-only")
     parser.add_argument("--memory-limit-mb", type=int, required=True)
     parser.add_argument("--student-package", help="a student_package to show in place of the course package")

@@ -5,7 +5,7 @@ source notebook, the course's nbgrader config and a gradebook holding only that
 assignment) and the grading ``Options``; it needs no file system shared with
 the course. It runs nbgrader's autograde pipeline in this long-lived process,
 in a scratch course of its own, with a kernel prepared beforehand
-(``autograder.kernels``), and returns the autograded notebook, the messages and
+(``autograder.kernel.kernels``), and returns the autograded notebook, the messages and
 the log. Only the main process writes the course's gradebook and records.
 """
 
@@ -21,12 +21,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import cgroups, kernels, records, sandbox
-
-GRADER_FILES = ("preprocessors.py", "kernel_guard.py", "sandbox.py", "cgroups.py", "kernels.py", "worker.py",
-                "grading.py", "intake.py", "notebook_report.py", "judge/judge.py", "judge/remote.py", "judge/agent.py",
-                "judge/wire.py")
-
+from autograder.kernel import cgroups, kernels, sandbox
+from autograder.results import records
 
 @dataclass(frozen=True)
 class Bundle:
@@ -66,15 +62,24 @@ class WorkerRefused(RuntimeError):
     """This worker cannot keep the grader's guarantees (the message says why, in one line)."""
 
 
-def environment_digest():
-    """SHA-256 of the grader's files and of the course package: every node must run the same."""
-    here = Path(__file__).parent
+def grader_files():
+    """Every file that can change a verdict, with the name it is hashed under: the grader's code (engine,
+    judge, the kernel's side, intake, results) and the whole course package, which the judge and the kernels
+    import (its checks, data and models). A source notebook, with its tests, is hashed with its assignment."""
+    grader = Path(__file__).parents[1]
     package = sandbox.course_package()
+    found = [(f"autograder/{p.relative_to(grader)}", p) for p in sorted(grader.rglob("*.py"))
+             if "tests" not in p.relative_to(grader).parts]
+    found += [(f"course/{p.relative_to(package)}", p) for p in sorted(package.rglob("*"))
+              if p.is_file() and "__pycache__" not in p.parts]
+    return found
+
+
+def environment_digest():
+    """SHA-256 of ``grader_files``, names and contents: every node must run the same grader."""
     digest = hashlib.sha256()
-    for path in [here / name for name in GRADER_FILES] + sorted(
-            p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(path.parents[1] if path.parent == here else package.parent)).encode())
-        digest.update(path.read_bytes())
+    for name, path in grader_files():
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -189,7 +194,7 @@ def _autograde(folder, bundle, task, options, kernel):
 def grade(bundle, task, options):
     """Grade one notebook (a Dask task); raises WorkerRefused when this worker cannot keep the guarantees."""
     line = check(options, bundle.environment)
-    if line:  # never sent here (see autograder.cluster), but a task must not run without its guarantees
+    if line:  # never sent here (see autograder.engine.cluster), but a task must not run without its guarantees
         raise WorkerRefused(line)
     start = time.perf_counter()
     spec = kernels.KernelSpec(options.memory_limit_mb, options.max_processes, options.sandbox)

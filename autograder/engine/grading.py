@@ -1,9 +1,9 @@
 """Autograde a class: one Dask task per notebook, sandboxed, resumable, without losing a grade.
 
 Each submission is read and sanitized here, then graded by a Dask worker
-(``autograder.worker``: nbgrader's autograde pipeline with a warm-started
+(``autograder.engine.worker``: nbgrader's autograde pipeline with a warm-started
 sandboxed kernel) on an embedded ``LocalCluster`` or on a cluster given by
-address (``autograder.cluster``). Only this process writes the course's
+address (``autograder.engine.cluster``). Only this process writes the course's
 gradebook: it takes each autograded notebook as it arrives and saves its
 grades with nbgrader's ``SaveAutoGrades`` preprocessor, then writes the
 submission's record. A record names the submission's hash and the grader's
@@ -32,26 +32,14 @@ from nbgrader.preprocessors import SaveAutoGrades
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 
-from autograder import cluster, intake, records, worker
-from autograder.collect import SAFE_STUDENT_ID
-from autograder.nbgrader_cli import assignments, gradebook_url, run_nbgrader
-from autograder.notebook_report import Report, check_notebook, describe, sanitize
-from autograder.worker import Outcome, Task
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to grade: where, limits, sandbox."""
-
-    workers: int = 2  # worker processes of the embedded cluster
-    notebook_timeout: int = 1200  # seconds for a whole notebook
-    cell_timeout: int = 300  # seconds for one cell
-    memory_limit_mb: int = 6144  # memory of one notebook's processes together (and address space of each)
-    max_processes: int = 256  # processes and threads of one notebook together
-    sandbox: bool = True
-    allow_weaker_sandbox: bool = False  # grade on workers without cgroups (per-process limits only)
-    scheduler: str | None = None  # address of an existing Dask scheduler, e.g. tcp://host:8786
-    scheduler_file: str | None = None  # or its scheduler file
+from autograder.engine import cluster, worker
+from autograder.engine.options import Options
+from autograder.engine.nbgrader_cli import assignments, gradebook_url, run_nbgrader
+from autograder.engine.worker import Outcome, Task
+from autograder.intake import repair
+from autograder.intake.collect import SAFE_STUDENT_ID
+from autograder.results import records
+from autograder.results.notebook_report import Report, check_notebook, describe, sanitize
 
 
 def notebook_name(course_root, assignment):
@@ -63,10 +51,10 @@ def notebook_name(course_root, assignment):
 
 
 def grader_key(course_root, assignment):
-    """Hash of everything that decides a grade: the source notebook, the config, this grader."""
-    here = Path(__file__).parent
+    """Hash of everything that decides a grade: the source notebook (its tests), the course's config, and the
+    grader with the course package (``worker.environment_digest``)."""
     return records.file_sha256(Path(course_root, "source", assignment, notebook_name(course_root, assignment)),
-                               Path(course_root, "nbgrader_config.py"), *(here / f for f in worker.GRADER_FILES))
+                               Path(course_root, "nbgrader_config.py")) + worker.environment_digest()[:16]
 
 
 def ensure_in_gradebook(course_root, assignment):
@@ -312,7 +300,7 @@ class _Run:
         except OSError as error:
             report.add(f"the submitted file could not be read ({error.strerror or error}); nothing was graded")
             return report
-        taken = intake.normalize(data)
+        taken = repair.normalize(data)
         problem = taken.problem or check_notebook(self.course_root, part.name, taken.notebook)
         if problem:
             report.add(problem)

@@ -26,7 +26,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import Integer, List, Unicode
 
-from autograder import cgroups
+from autograder.kernel import cgroups
 
 IMPORT_SECONDS = 300  # the assignment's imports, before the notebook's clock starts
 PREPARING_NICE = 10  # a kernel being prepared yields the CPU to the notebook being graded
@@ -35,10 +35,10 @@ LOG_TAIL = 4000
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts every kernel through ``python -m autograder.sandbox``, reached over
+    """A kernel manager that starts every kernel through ``python -m autograder.kernel.sandbox``, reached over
     Unix sockets in ``<runtime_dir>/sockets``, the only folder the kernel shares with the grader."""
 
-    memory_limit_mb = Integer(6144, help="Address-space limit of the kernel, in MiB.").tag(config=True)
+    memory_limit_mb = Integer(help="Address-space limit of the kernel, in MiB (set from the grading options).").tag(config=True)
     runtime_dir = Unicode(help="Folder for the kernel's connection file and sockets.").tag(config=True)
     student_package = Unicode("", help="The course package as students have it (student_package), "
                                        "shown to the kernel in place of the real one.").tag(config=True)
@@ -68,7 +68,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         for procs in self.cgroup_procs:
             options += ["--cgroup-procs", procs]
         options += ["--nice", str(self.nice)] if self.nice else []
-        return [sys.executable, "-m", "autograder.sandbox", *options, "--", *cmd]
+        return [sys.executable, "-m", "autograder.kernel.sandbox", *options, "--", *cmd]
 
 
 WAIT_SLICE = 1.0  # seconds

@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import lms, records
-from autograder.nbgrader_cli import gradebook_url
-from autograder.notebook_report import grade_ids
+from autograder.engine.nbgrader_cli import gradebook_url
+from autograder.results import lms, records
+from autograder.results.notebook_report import grade_ids
 
 BAR = "#"
 

@@ -19,8 +19,8 @@ import logging
 import dask
 from distributed import Client, LocalCluster
 
-from autograder import worker as grading_worker
-from autograder.sandbox import SandboxUnavailable
+from autograder.engine import worker as grading_worker
+from autograder.kernel.sandbox import SandboxUnavailable
 
 logger = logging.getLogger("autograder")
 
@@ -56,7 +56,7 @@ def resource(environment, name):
 
 
 def dask_setup(worker):
-    """Preload of every grading worker (``dask worker --preload autograder.cluster``): before it joins the
+    """Preload of every grading worker (``dask worker --preload autograder.engine.cluster``): before it joins the
     scheduler, the worker checks what it can guarantee and offers one resource per level it can keep."""
     environment = grading_worker.environment_digest()
     for name, (sandbox, weaker) in LEVELS.items():
@@ -76,7 +76,7 @@ def offer(client, options, environment):
     workers = client.scheduler_info(n_workers=-1)["workers"]
     for address, line in sorted(verdicts.items()):
         if line is None and needed not in workers.get(address, {}).get("resources", {}):
-            line = "it was started without --preload autograder.cluster"
+            line = "it was started without --preload autograder.engine.cluster"
         if line:
             print(f"worker {address} refuses to grade: {line}", flush=True)
             verdicts[address] = line

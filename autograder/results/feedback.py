@@ -26,10 +26,10 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from autograder import records
-from autograder.nbgrader_cli import NbgraderError, run_nbgrader
-from autograder.notebook_report import read_quietly, release_tests, split_hidden, test_outcome
-from autograder.preprocessors import is_test_cell
+from autograder.engine.nbgrader_cli import NbgraderError, run_nbgrader
+from autograder.engine.preprocessors import is_test_cell
+from autograder.results import records
+from autograder.results.notebook_report import read_quietly, release_tests, split_hidden, test_outcome
 
 HIDDEN_PLACEHOLDER = "# (hidden tests: not shown)"
 
