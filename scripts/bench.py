@@ -84,7 +84,8 @@ def tree_rss(process):
 
 
 def measure(command, folder, timeout=TASK_TIMEOUT_S, python=sys.executable, scripts=SCRIPTS):
-    """Run ``python <scripts>/<command> --out <folder>/result.json`` (log in ``<folder>/log.txt``, scratch
+    """Run ``python <scripts>/<command> --out <folder>/result.json`` in the root above ``scripts`` (a module run
+    with ``-m`` is then that tree's own) (log in ``<folder>/log.txt``, scratch
     space in ``folder``); returns its JSON result, seconds and peak MiB."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -92,7 +93,7 @@ def measure(command, folder, timeout=TASK_TIMEOUT_S, python=sys.executable, scri
     with open(log_path, "w") as log:
         start = time.perf_counter()
         child = subprocess.Popen([str(python), str(scripts / command[0]), *command[1:], "--out", str(out)],
-                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                 cwd=scripts.parent, stdout=log, stderr=subprocess.STDOUT)
         watched, peak = psutil.Process(child.pid), 0
         while child.poll() is None:
             try:

@@ -429,6 +429,14 @@ def odd_types(nb):
     next(c for c in nb["cells"] if isinstance(c, dict) and c["cell_type"] == "code")["execution_count"] = "3"
 
 
+TAMPER_CORRECT = """import io, sys
+import numpy as np
+# a correct notebook that quiets its own prints and breaks NumPy's test helper in its own process
+sys.stdout = io.StringIO()
+np.testing.assert_allclose = lambda *args, **kwargs: None
+"""
+
+
 def notebooks():
     """(student id, notebook, raw text or bytes) of every notebook fixture."""
     partial = with_answers(["log_product", "logsumexp", "bernoulli"])
@@ -498,6 +506,7 @@ def notebooks():
     yield "patch-internals", wrong_values(PATCH_INTERNALS, "_off")
     yield "replace-channel", wrong_values(REPLACE_CHANNEL, "_take_over")
     yield "forge-answers", wrong_values(FORGE_ANSWERS, "_forge")
+    yield "tamper-correct", insert_after(ANSWERED, "log_product", TAMPER_CORRECT)
     yield "no-outputs", odd(without_outputs)
     yield "markdown-no-metadata", odd(lambda nb: plain_markdown(nb).pop("metadata"))
     yield "null-kernelspec", odd(lambda nb: nb["metadata"].update(kernelspec=None))
