@@ -7,7 +7,7 @@
    and grade them all in one run of the class's grader (``autograder.engine.grading``:
    nbgrader's autograde pipeline in the sandbox, in grading mode, on two workers).
 3. Require full marks on every autograded test for the solutions (and no error,
-   no stderr output and nothing restored by the test guard anywhere in them) and zero on every autograded test for the
+   no stderr output and nothing flagged by the detector anywhere in them) and zero on every autograded test for the
    release, which must still be graded to the end.
 4. Write ``build/course_report.md`` and ``.json`` (scores per assignment,
    seconds per notebook) and print a one-line summary.

@@ -27,9 +27,8 @@ What the sandbox guarantees, for the kernel and everything it starts:
 
 What it does not guarantee: it shares the kernel (Linux) with the grader, so
 it is no defence against kernel exploits; CPU is limited only by the time
-limits of the grading run; and code in the notebook shares the Python process
-with the tests (``autograder.kernel.guard`` restores and detects the known
-kinds of tampering, but cannot make it impossible).
+limits of the grading run. No test runs in the sandbox: the judge runs them
+outside it (``autograder.judge``), so no verdict rests on the sandboxed process.
 """
 
 import argparse

@@ -159,12 +159,12 @@ def test_summary_gives_mean_and_distribution_per_question(graded_class):
     assert "test_logsumexp" in text and "q_area (written)" in text
 
 
-def test_tampering_is_flagged_for_the_instructor_without_telling_the_student_what_the_guard_checks(graded_class):
+def test_tampering_is_flagged_for_the_instructor_without_telling_the_student_what_the_detector_checks(graded_class):
     flagged = [s for s, want in GOLDEN["submissions"].items() if want.get("flags")]
     assert len(flagged) >= 7
     for student in flagged:
         record = records.load(graded_class.course, ASSIGNMENT, student)
-        assert any("restored:" in message for message in record.messages)
+        assert any("replaced parts of its own process" in message for message in record.messages)
         text = page_text(graded_class.course / "feedback" / student / ASSIGNMENT / "elbo.html")
-        assert "a person will review it" in text and "restored:" not in text
+        assert "a person will look" in text and "nothing was undone" not in text
     assert "tampering" in next(row for row in csv.DictReader(open(graded_class.csv)) if row["student_id"] == "thread")["review"]

@@ -1,5 +1,5 @@
-"""The test guard matters: without it (nbgrader's Execute in the same prepared kernel), tampering notebooks
-score points; with it, none."""
+"""The judge matters: with the tests run in the student's kernel (nbgrader's Execute in the same prepared kernel),
+tampering notebooks score points; with the judge, none."""
 import shutil
 
 from autograder import demo
@@ -20,7 +20,7 @@ c.Autograde.autograde_preprocessors = [
 
 
 @needs_sandbox
-def test_tampering_scores_points_without_the_guard(course, tmp_path):
+def test_tampering_scores_points_when_the_tests_run_in_the_kernel(course, tmp_path):
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(PLAIN_NBGRADER)
     downloads = tmp_path / "downloads"
@@ -29,6 +29,6 @@ def test_tampering_scores_points_without_the_guard(course, tmp_path):
         shutil.copy(demo.FIXTURES / "submissions" / f"{student}_elbo.ipynb", downloads)
     collect.import_submissions(course, ASSIGNMENT, "elbo.ipynb", downloads)
     grading.autograde(course, ASSIGNMENT, demo.fixture_options(), progress=False)
-    unguarded = {s: r.score for s, r in records.load_all(course, ASSIGNMENT).items()}
-    guarded = {s: demo.expected()["submissions"][s]["score"] for s in TAMPERING}
-    assert {s for s in TAMPERING if unguarded[s] <= guarded[s]} == set(), (unguarded, guarded)
+    in_kernel = {s: r.score for s, r in records.load_all(course, ASSIGNMENT).items()}
+    judged = {s: demo.expected()["submissions"][s]["score"] for s in TAMPERING}
+    assert {s for s in TAMPERING if in_kernel[s] <= judged[s]} == set(), (in_kernel, judged)
