@@ -110,29 +110,27 @@ def test_blank_release_is_graded_to_the_end_and_scores_zero(reference_class, ass
 
 NOISE_NOTEBOOK = r'''
 import sys, warnings
-def answer():
+def answer(noise):
+    """42, after writing to stderr what ``noise`` names: TensorFlow's log line, a Keras warning, or the student's own."""
+    if noise == "tf_log_line":
+        sys.stderr.write("W0000 00:00:1795237901.680076    2162 local_rendezvous.cc:405] Local rendezvous is aborting\n")
+    elif noise == "keras_warning":
+        warnings.warn_explicit("Do not pass an input_shape", UserWarning,
+                               "/venv/lib/python3.11/site-packages/keras/src/layers/core/dense.py", 93)
+    else:
+        print("my own debugging", file=sys.stderr)
     return 42
 '''
-TF_NOISE = (
-    "W0000 00:00:1795237901.680076    2162 local_rendezvous.cc:405] Local rendezvous is aborting\n"
-)
 
 
 def _noise_course(root):
-    """A one-notebook course whose correct answer is followed by tests that write to stderr."""
+    """A one-notebook course whose correct answer writes to stderr while the tests call it."""
     cells = [
         nbformat.v4.new_code_cell(NOISE_NOTEBOOK, metadata={"nbgrader": {
             "grade": False, "solution": True, "locked": False, "grade_id": "answer", "schema_version": 3}}),
     ]
-    tests = {
-        "tf_log_line": f"sys.stderr.write({TF_NOISE!r})\nassert answer() == 42",
-        "keras_warning": ("warnings.warn_explicit('Do not pass an input_shape', UserWarning, "
-                          "'/venv/lib/python3.11/site-packages/keras/src/layers/core/dense.py', 93)\n"
-                          "assert answer() == 42"),
-        "student_stderr": "print('my own debugging', file=sys.stderr)\nassert answer() == 42",
-    }
-    for name, source in tests.items():
-        cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+    for name in ("tf_log_line", "keras_warning", "student_stderr"):
+        cells.append(nbformat.v4.new_code_cell(f"assert answer({name!r}) == 42", metadata={"nbgrader": {
             "grade": True, "solution": False, "locked": True, "grade_id": name, "points": 1, "schema_version": 3}}))
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}})

@@ -12,6 +12,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Any, Integer, Unicode
 
@@ -82,12 +83,21 @@ class JudgedExecute(PreparedExecute):
     """
 
     responsive_timeout = Integer(15, help="Seconds a kernel may take to answer after an interrupt.").tag(config=True)
-    source_notebook = Unicode("", help="The assignment's source notebook: the judge's tests and set-up.").tag(
-        config=True)
+    source_notebook = Unicode("", help="The assignment's source notebook: the judge's tests and set-up (default: "
+                                       "the course's, when nbgrader itself runs autograde).").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._judge, self._stopped, self._noted, self._deadline, self._printed = None, None, set(), None, []
+        self._source = self.source_notebook or self._course_source(resources or {})
         return super().preprocess(nb, resources, km)
+
+    def _course_source(self, resources):
+        """The source notebook in the course directory, as nbgrader names it (``nbgrader autograde`` and
+        formgrader's Autograde button run this preprocessor without the grading worker)."""
+        coursedir = CourseDirectory(config=self.config)
+        info = resources.get("nbgrader", {})
+        folder = coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", ""))
+        return str(Path(folder, f"{info.get('notebook', '')}.ipynb"))
 
     def _guard(self, call):
         reply = self.wait_for_reply(self.kc.execute(
@@ -142,7 +152,7 @@ class JudgedExecute(PreparedExecute):
         if self._judge is None:
             self._deadline = time.monotonic() + self.timeout
             self._exchange(INSTALL)
-            self._judge = Judge(nbformat.read(self.source_notebook, as_version=4), self.nb, self._exchange,
+            self._judge = Judge(nbformat.read(self._source, as_version=4), self.nb, self._exchange,
                                 is_test_cell)
         return self._judge
 
