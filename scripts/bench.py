@@ -87,6 +87,7 @@ def measure(command, folder, timeout=TASK_TIMEOUT_S, python=sys.executable, scri
     """Run ``python <scripts>/<command> --out <folder>/result.json`` in the root above ``scripts`` (a module run
     with ``-m`` is then that tree's own) (log in ``<folder>/log.txt``, scratch
     space in ``folder``); returns its JSON result, seconds and peak MiB."""
+    folder = folder.resolve()  # the task runs in another folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     out, log_path = folder / "result.json", folder / "log.txt"
