@@ -24,6 +24,7 @@ from pathlib import Path
 from autograder.kernel import cgroups, kernels, sandbox
 from autograder.results import records
 
+
 @dataclass(frozen=True)
 class Bundle:
     """What every task of one assignment needs, sent once to each worker."""
