@@ -6,8 +6,8 @@ against an independent reference and, on failure, raises AssertionError whose me
 likely misconception passed in by the test.
 
 A test calls the student's functions directly, or through ``gradient``,
-``compiled``, ``weights``, ``train_steps`` and ``source`` when it needs more
-than a call. In the student's
+``compiled``, ``weights``, ``train_steps``, ``draws`` and ``source`` when it
+needs more than a call. In the student's
 kernel these run there; at grading, the tests run in the grader's judge, where
 the student's names stand for the kernel's objects (``autograder.judge``):
 each helper then becomes one request to the kernel, answered with plain values.
@@ -72,6 +72,13 @@ def train_steps(step, batches, *args, optimizer="Adam", learning_rate=1e-3):
     made = getattr(keras.optimizers, optimizer)(learning_rate)
     compiled = tf.function(lambda batch: step(batch, *args, made))
     return [float(compiled(tf.convert_to_tensor(batch, tf.float32))) for batch in batches]
+
+
+def draws(fn, count, *args, **kwargs):
+    """The values of ``count`` calls ``fn(*args, **kwargs)`` (each an array or a number), stacked into one NumPy
+    array of shape ``(count, ...)``: repeated draws of a random function."""
+    judged = _judged(fn, "draws", count, *args, **kwargs)
+    return judged if judged is not None else np.stack([to_numpy(fn(*args, **kwargs)) for _ in range(count)])
 
 
 def source(fn):

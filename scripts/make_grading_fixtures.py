@@ -320,12 +320,13 @@ checks.as_float64 = lambda value: np.zeros(())
 checks.np = types.SimpleNamespace(testing=_np_utils, array=np.array)"""
 
 FORGED_SERVE = """
-def serve(text):
+def serve():
     # every request answered without calling the student's code: a call gets its first argument back, a gradient
     # that argument as the value and the arguments as their own gradients (a pair that agrees with itself)
     import json
+    from IPython import get_ipython
     from IPython.display import publish_display_data
-    request = json.loads(text)
+    request = json.loads(get_ipython().kernel.get_parent()["metadata"]["autograder_request"])
     args = request.get("args") or [0.0]
     answer = {"tuple": [args[0], args]} if request.get("op") == "helper" else args[0]
     publish_display_data({"application/x-autograder-answer": json.dumps({"ok": answer})})

@@ -58,3 +58,10 @@ def test_an_answer_cannot_choose_how_it_compares():
         checks.assert_close(liar, np.ones(3))
     with pytest.raises(AssertionError):
         checks.assert_finite(np.array([np.nan]).view(Agreeable))
+
+
+def test_draws_stacks_repeated_calls_of_a_random_function():
+    rng = np.random.default_rng(0)
+    values = checks.draws(lambda n, scale=1.0: tf.constant(scale * rng.standard_normal(n)), 5, 3, scale=2.0)
+    assert type(values) is np.ndarray and values.shape == (5, 3)
+    assert len({tuple(row) for row in values}) == 5, "each draw is a call of its own"

@@ -57,7 +57,9 @@ def resource(environment, name):
 
 def dask_setup(worker):
     """Preload of every grading worker (``dask worker --preload autograder.engine.cluster``): before it joins the
-    scheduler, the worker checks what it can guarantee and offers one resource per level it can keep."""
+    scheduler, the worker checks what it can guarantee and offers one resource per level it can keep, and starts
+    importing the course's stack for the judge."""
+    grading_worker.import_in_background()  # the judge's stack, while the run is being prepared
     environment = grading_worker.environment_digest()
     for name, (sandbox, weaker) in LEVELS.items():
         line = grading_worker.refusal(sandbox, weaker, environment)

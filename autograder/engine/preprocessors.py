@@ -18,6 +18,7 @@ from traitlets import Any, Integer, Unicode
 
 from autograder.judge.judge import Judge
 from autograder.judge.remote import INSTALL
+from autograder.kernel.agent import REQUEST
 from autograder.kernel.kernels import wait_in_slices
 
 GUARD_SOURCE = Path(__file__).parents[1].joinpath("kernel", "guard.py").read_text()
@@ -128,25 +129,27 @@ class JudgedExecute(PreparedExecute):
         finally:
             self.timeout = timeout
 
-    def _exchange(self, code):
-        """Run ``code`` in the kernel as a cell of its own (not in the history) within the test's time; its
-        outputs."""
+    def _exchange(self, code, request=None):
+        """Run ``code`` in the kernel as a cell of its own (not in the history) within the test's time, with
+        ``request`` in its message's metadata; its outputs."""
         remaining = self._deadline - time.monotonic()
-        request = NotebookNode(cell_type="code", id="judge-request", source=code, metadata={}, outputs=[],
-                               execution_count=None)
+        cell = NotebookNode(cell_type="code", id="judge-request", source=code, metadata={}, outputs=[],
+                            execution_count=None)
         if remaining <= 0:
-            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", self.timeout, request)
+            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", self.timeout, cell)
         timeout, self.timeout = self.timeout, max(1, math.ceil(remaining))
-        test_cell = self.nb.cells[self._index]
+        test_cell, session = self.nb.cells[self._index], self.kc.session
+        metadata = session.metadata
+        session.metadata = {**metadata, REQUEST: request} if request is not None else metadata
         try:
-            self.execute_cell(request, self._index, store_history=False)
+            self.execute_cell(cell, self._index, store_history=False)
         finally:
-            self.timeout = timeout
+            self.timeout, session.metadata = timeout, metadata
             self.nb.cells[self._index] = test_cell  # nbclient puts the cell it ran in the notebook
-        if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in request.outputs):
-            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", timeout, request)
-        self._printed += [o for o in request.outputs if o.output_type == "stream"]
-        return request.outputs
+        if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs):
+            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", timeout, cell)
+        self._printed += [o for o in cell.outputs if o.output_type == "stream"]
+        return cell.outputs
 
     def _the_judge(self):
         if self._judge is None:

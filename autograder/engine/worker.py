@@ -11,6 +11,7 @@ the log. Only the main process writes the course's gradebook and records.
 
 import atexit
 import hashlib
+import importlib
 import os
 import re
 import shutil
@@ -159,6 +160,20 @@ def release():
     cgroups.remove_stale()
 
 
+def import_in_background(modules=kernels.STACK):
+    """Import ``modules`` here in a thread of their own, as far as they exist: the judge runs each notebook's
+    set-up in this process, and TensorFlow alone takes seconds, once per process."""
+    threading.Thread(target=_import, args=(modules,), daemon=True, name="judge-imports").start()
+
+
+def _import(modules):
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module only Colab has, or a name that is not a module
+            pass
+
+
 def _scratch_course(bundle, task, folder):
     """A course in ``folder`` with the assignment, its gradebook and the one submission."""
     (folder / "nbgrader_config.py").write_text(bundle.config)
@@ -204,6 +219,7 @@ def grade(bundle, task, options):
     try:
         _scratch_course(bundle, task, folder)
         phases = {"start": time.perf_counter()}
+        import_in_background(bundle.imports)  # while the kernel does its own
         try:
             kernel = _supply().take(spec, _package(bundle) if options.sandbox else None, bundle.imports)
             phases["kernel ready"] = time.perf_counter()

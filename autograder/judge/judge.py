@@ -78,7 +78,7 @@ def is_judge_setup(cell):
 
 class Judge:
     """The tests of one notebook. ``source``: the assignment's source notebook; ``submission``: the notebook
-    being graded (for the text of its definitions); ``exchange(code)``: runs code in its kernel, returns outputs."""
+    being graded (for the text of its definitions); ``exchange``: runs code in its kernel (``remote.Channel``)."""
 
     def __init__(self, source, submission, exchange, is_test):
         self.channel = Channel(exchange, definitions(submission), self._given)

@@ -24,7 +24,7 @@ _INSTALL = (
     "sys.modules['_autograder_agent'] = agent\n"
 ).format(wire=Path(wire.__file__).read_text(), agent=Path(agent.__file__).read_text())
 INSTALL = f"__import__('builtins').exec({_INSTALL!r}, {{}})"  # in a namespace of its own: the notebook's is left as it is
-SERVE = "__import__('sys').modules['_autograder_agent'].serve({request!r})"
+SERVE = "__import__('sys').modules['_autograder_agent'].serve()"
 STOPPING = ("KeyboardInterrupt", "SystemExit")  # what the kernel reports for an interrupted or exiting request
 
 
@@ -41,8 +41,8 @@ def kernel_error(name, message):
 
 
 class Channel:
-    """Requests to one kernel. ``exchange(code)`` runs ``code`` there and returns its outputs (nbformat
-    outputs); ``sources`` maps each name the submission defines to the text of its definition; ``given(value)``
+    """Requests to one kernel. ``exchange(code, request=None)`` runs ``code`` there, with the JSON text
+    ``request`` in its message's metadata (``agent.REQUEST``), and returns its outputs (nbformat outputs); ``sources`` maps each name the submission defines to the text of its definition; ``given(value)``
     is how an object of the judge's given code goes as an argument (a tagged form), or None."""
 
     def __init__(self, exchange, sources, given=lambda value: None):
@@ -53,7 +53,7 @@ class Channel:
         text = json.dumps({"op": op, "target": target, "args": self.encode(list(args)),
                            "kwargs": self.encode(dict(kwargs or {})), **fields}, allow_nan=True)
         for attempt in range(2):
-            outputs = self.exchange(SERVE.format(request=text))
+            outputs = self.exchange(SERVE, text)
             answers = [o for o in outputs if o.get("output_type") == "display_data" and agent.MIME in o.get("data", {})]
             errors = [o for o in outputs if o.get("output_type") == "error"]
             if answers:

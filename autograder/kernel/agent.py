@@ -5,10 +5,12 @@ sends back counts only as the student's answer to the request. The installer
 (``autograder.judge.remote.INSTALL``) runs it in a module of its own, with the
 wire (``autograder.judge.wire``) as the global ``wire``. A request is a JSON
 object: ``call`` a name or handle with arguments; ``helper``: call
-``course.checks.<helper>`` (a gradient, a compiled function) on it, as the
+``course.checks.<helper>`` (a gradient, a compiled function, repeated draws) on it, as the
 test would in the student's own kernel; ``getattr`` of a handle. Arguments
 may name objects of the notebook's namespace, or be instances of its given
-classes, made again here from their attributes. The answer,
+classes, made again here from their attributes. A request comes as JSON text
+in the metadata of the cell's execute_request (key ``REQUEST``), not in its
+code, which IPython would have to read through. The answer,
 ``{"ok": value}`` or ``{"error": {"type", "message"}}`` as JSON text, is
 published as display data of type ``MIME``.
 """
@@ -16,7 +18,8 @@ published as display data of type ``MIME``.
 import json
 
 MIME = "application/x-autograder-answer"
-HELPERS = ("gradient", "compiled", "weights", "train_steps")
+REQUEST = "autograder_request"
+HELPERS = ("gradient", "compiled", "weights", "train_steps", "draws")
 _objects = {}
 
 
@@ -60,11 +63,13 @@ def _answer(request):
     raise ValueError(f"unknown request {request['op']!r}")
 
 
-def serve(text):
-    """Answer one request (JSON text) by publishing the answer."""
+def serve():
+    """Answer the request of the cell being run by publishing the answer."""
+    from IPython import get_ipython
     from IPython.display import publish_display_data
 
     try:
+        text = get_ipython().kernel.get_parent()["metadata"][REQUEST]
         answer = {"ok": wire.encode(_answer(json.loads(text)), _handle)}  # noqa: F821
     except Exception as error:  # noqa: BLE001 - the student's code failed: that is the answer (an interrupt or
         # sys.exit goes on to IPython, which reports it as the cell's error)

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder.judge import wire
-from autograder.judge.remote import Channel, KernelError, RemoteHandle
+from autograder.judge.remote import SERVE, Channel, KernelError, RemoteHandle, RemoteName
+from autograder.kernel import agent
+from course import checks
 from odd_notebooks import fuzz_settings
 
 arrays = st.sampled_from(wire.DTYPES).flatmap(
@@ -112,3 +114,21 @@ def test_only_plain_values_are_encoded():
     for value in (print, object(), np.array([object()]), {1: 2}, 2**70, np.array(["text"])):
         with pytest.raises(wire.WireError):
             wire.encode(value)
+
+
+def test_a_helper_is_one_request_whose_arguments_travel_beside_its_code():
+    sent = []
+
+    def exchange(code, request=None):
+        sent.append((code, request))
+        return [{"output_type": "display_data", "data": {agent.MIME: json.dumps({"ok": wire.encode(np.zeros((400, 2)))})}}]
+
+    x = np.arange(3, dtype=np.float32)
+    values = checks.draws(RemoteName(Channel(exchange, {}), "estimate"), 400, x, num_samples=5)
+    assert values.shape == (400, 2)
+    (code, text), = sent
+    assert code == SERVE, "the code of a request is always the same: IPython never reads the arguments"
+    request = json.loads(text)
+    assert (request["op"], request["helper"], request["target"]) == ("helper", "draws", {"name": "estimate"})
+    count, sent_x = wire.decode(request["args"])
+    assert count == 400 and same(sent_x, x) and wire.decode(request["kwargs"]) == {"num_samples": 5}
