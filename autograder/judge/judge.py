@@ -3,7 +3,8 @@
 At grading, the student's kernel runs the notebook's own cells and no test.
 The judge builds a namespace from the assignment's source notebook: its setup
 cell and the given cells tagged ``judge`` (the data and helpers the tests use),
-never the submission's copies. Every other name a test reads stands for the
+never the submission's copies, each without the expression statements it ends
+with (a figure, a printed summary: shown, never read). Every other name a test reads stands for the
 kernel's object of that name (``autograder.judge.remote``). Each test cell of
 the source notebook, hidden part included, then runs here; whatever crosses
 from the kernel is plain values, and every expected value is the judge's. A
@@ -70,6 +71,18 @@ def _by_value(value):
         or type(value).__module__.startswith("tensorflow")
 
 
+def without_display(source):
+    """A set-up cell's code without its trailing expression statements: what the notebook only shows (a
+    figure, a printed summary), which no test reads and the judge need not draw or compute."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    while tree.body and isinstance(tree.body[-1], ast.Expr):
+        tree.body.pop()
+    return tree
+
+
 def is_judge_setup(cell):
     """A given cell of the source notebook that the judge runs too: the setup cell, or one tagged ``judge``."""
     return cell.cell_type == "code" and (cell.metadata.get("nbgrader", {}).get("grade_id") == SETUP_ID
@@ -86,7 +99,8 @@ class Judge:
         with contextlib.redirect_stdout(io.StringIO()):
             for cell in source.cells:
                 if is_judge_setup(cell):
-                    exec(compile(cell.source, f"<judge setup {cell.get('id', '')}>", "exec"), self.namespace)
+                    exec(compile(without_display(cell.source), f"<judge setup {cell.get('id', '')}>", "exec"),
+                         self.namespace)
         given = [(name, value) for name, value in self.namespace.items() if not name.startswith("__")]
         self.twins = {id(value): name for name, value in given if not isinstance(value, (ModuleType, type))
                       and not _by_value(value)}
