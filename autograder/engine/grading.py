@@ -387,7 +387,7 @@ def _grade(run, parts, options):
                         continue
                     timestamp = Path(run.course_root, "submitted", student, part.name, "timestamp.txt")
                     task = Task(student, nbformat.writes(report.submitted).encode(),
-                                timestamp.read_text().strip() if timestamp.is_file() else None)
+                                timestamp.read_text().strip() if timestamp.is_file() else None, last=not waiting)
                     future = client.submit(worker.grade, bundles[part.name], task, options,
                                            key=f"grade-{part.name}-{student}-{key}", pure=False,
                                            resources={resource: 1})

@@ -46,6 +46,7 @@ class Task:
     student: str
     notebook: bytes  # the submission, sanitized
     timestamp: str | None = None
+    last: bool = False  # no notebook of the run waits after this one: no kernel is prepared for a next
 
 
 @dataclass
@@ -221,7 +222,8 @@ def grade(bundle, task, options):
         phases = {"start": time.perf_counter()}
         import_in_background(bundle.imports)  # while the kernel does its own
         try:
-            kernel = _supply().take(spec, _package(bundle) if options.sandbox else None, bundle.imports)
+            kernel = _supply().take(spec, _package(bundle) if options.sandbox else None, bundle.imports,
+                                    another=not task.last)
             phases["kernel ready"] = time.perf_counter()
         except (kernels.KernelFailed, OSError) as error:
             return Outcome(task.student, None, [f"the grader could not start a kernel ({error})"],

@@ -7,7 +7,7 @@ notebook's students have it (an empty read-only folder until then) and does
 the notebook's own imports. Both happen silently, outside the history and
 outside every cell's time limit.
 A ``KernelSupply`` (one per grading worker) starts the next kernel in the
-background while the current notebook is graded. A kernel is never given to a
+background while the current notebook is graded (none after a run's last). A kernel is never given to a
 second notebook: ``close`` kills its whole process tree and removes its groups
 and folders.
 """
@@ -224,15 +224,15 @@ class KernelSupply:
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-supply")
         self._next = None  # (spec, future of a PreparedKernel)
 
-    def take(self, spec, package, imports):
+    def take(self, spec, package, imports, another=True):
         """A fresh kernel with ``spec``'s limits (the one prepared, when it has them), shown ``package`` and with
-        ``imports`` done; the next one is started at once."""
+        ``imports`` done; the next one is started at once unless no ``another`` notebook will follow."""
         if self._next is not None and self._next[0] == spec:
             ready = self._next[1]
         else:
             self.discard()
             ready = self._starter.submit(PreparedKernel, spec, self.folder)
-        self._next = (spec, self._starter.submit(PreparedKernel, spec, self.folder))
+        self._next = (spec, self._starter.submit(PreparedKernel, spec, self.folder)) if another else None
         kernel = ready.result()
         try:
             kernel.assign(package, imports)
