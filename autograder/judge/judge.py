@@ -4,8 +4,8 @@ At grading, the student's kernel runs the notebook's own cells and no test.
 The judge builds a namespace from the assignment's source notebook: its setup
 cell and the given cells tagged ``judge`` (the data and helpers the tests use),
 never the submission's copies, each without the expression statements it ends
-with (a figure, a printed summary: shown, never read). Every other name a test reads stands for the
-kernel's object of that name (``autograder.judge.remote``). Each test cell of
+with (a figure, a printed summary: shown, never read). Every other name a test
+reads stands for the kernel's object of that name (``autograder.judge.remote``). Each test cell of
 the source notebook, hidden part included, then runs here; whatever crosses
 from the kernel is plain values, and every expected value is the judge's. A
 test's outputs are what it printed and, when it fails, an error whose

@@ -42,8 +42,9 @@ def kernel_error(name, message):
 
 class Channel:
     """Requests to one kernel. ``exchange(code, request=None)`` runs ``code`` there, with the JSON text
-    ``request`` in its message's metadata (``agent.REQUEST``), and returns its outputs (nbformat outputs); ``sources`` maps each name the submission defines to the text of its definition; ``given(value)``
-    is how an object of the judge's given code goes as an argument (a tagged form), or None."""
+    ``request`` in its message's metadata (``agent.REQUEST``), and returns its outputs (nbformat outputs);
+    ``sources`` maps each name the submission defines to the text of its definition; ``given(value)`` is how
+    an object of the judge's given code goes as an argument (a tagged form), or None."""
 
     def __init__(self, exchange, sources, given=lambda value: None):
         self.exchange, self.sources, self.given = exchange, sources, given

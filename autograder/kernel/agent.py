@@ -5,8 +5,8 @@ sends back counts only as the student's answer to the request. The installer
 (``autograder.judge.remote.INSTALL``) runs it in a module of its own, with the
 wire (``autograder.judge.wire``) as the global ``wire``. A request is a JSON
 object: ``call`` a name or handle with arguments; ``helper``: call
-``course.checks.<helper>`` (a gradient, a compiled function, repeated draws) on it, as the
-test would in the student's own kernel; ``getattr`` of a handle. Arguments
+``course.checks.<helper>`` (a gradient, a compiled function, repeated draws)
+on it, as the test would in the student's own kernel; ``getattr`` of a handle. Arguments
 may name objects of the notebook's namespace, or be instances of its given
 classes, made again here from their attributes. A request comes as JSON text
 in the metadata of the cell's execute_request (key ``REQUEST``), not in its

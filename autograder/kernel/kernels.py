@@ -7,9 +7,9 @@ notebook's students have it (an empty read-only folder until then) and does
 the notebook's own imports. Both happen silently, outside the history and
 outside every cell's time limit.
 A ``KernelSupply`` (one per grading worker) starts the next kernel in the
-background while the current notebook is graded (none after a run's last). A kernel is never given to a
-second notebook: ``close`` kills its whole process tree and removes its groups
-and folders.
+background while the current notebook is graded (none after a run's last).
+A kernel is never given to a second notebook: ``close`` kills its whole
+process tree and removes its groups and folders.
 """
 
 import os
