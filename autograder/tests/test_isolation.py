@@ -40,9 +40,9 @@ def break_steps(monkeypatch):
     def wrap(owner, name, step, pick):
         original = getattr(owner, name)
 
-        def broken(*args):
+        def broken(*args, **kwargs):
             fails_for(step, pick(*args))
-            return original(*args)
+            return original(*args, **kwargs)
         monkeypatch.setattr(owner, name, broken)
 
     wrap(grading, "fingerprint", "hash", lambda path: path.read_bytes())
