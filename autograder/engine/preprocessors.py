@@ -2,14 +2,14 @@
 
 import ast
 import json
-import math
+import queue
 import time
 from pathlib import Path
 
 import nbformat
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
+from nbclient.util import ensure_async, run_sync
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
@@ -19,7 +19,7 @@ from traitlets import Any, Integer, Unicode
 from autograder.judge.judge import Judge
 from autograder.judge.remote import INSTALL
 from autograder.kernel.agent import REQUEST
-from autograder.kernel.kernels import wait_in_slices
+from autograder.kernel.kernels import WAIT_SLICE, wait_in_slices
 
 GUARD_SOURCE = Path(__file__).parents[1].joinpath("kernel", "guard.py").read_text()
 INSTALL_GUARD = (
@@ -38,6 +38,19 @@ STOPPED_ERROR = "NotRun"
 def is_test_cell(cell):
     """A read-only code cell that carries points: the tests of an answer."""
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def plain_output(kind, content):
+    """The output a kernel's message stands for (a stream, display data or an error) with plain fields, or None:
+    what a request's answer may be made of, whatever the kernel sent."""
+    text = lambda value: value if isinstance(value, str) else ""
+    if kind == "stream" and content.get("name") in ("stdout", "stderr"):
+        return NotebookNode(output_type="stream", name=content["name"], text=text(content.get("text")))
+    if kind == "display_data" and isinstance(content.get("data"), dict):
+        return NotebookNode(output_type="display_data", data=content["data"], metadata={})
+    if kind == "error":
+        return error_output(text(content.get("ename")) or "Error", text(content.get("evalue")))
+    return None
 
 
 def error_output(ename, evalue):
@@ -130,26 +143,49 @@ class JudgedExecute(PreparedExecute):
             self.timeout = timeout
 
     def _exchange(self, code, request=None):
-        """Run ``code`` in the kernel as a cell of its own (not in the history) within the test's time, with
-        ``request`` in its message's metadata; its outputs."""
-        remaining = self._deadline - time.monotonic()
-        cell = NotebookNode(cell_type="code", id="judge-request", source=code, metadata={}, outputs=[],
-                            execution_count=None)
-        if remaining <= 0:
-            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", self.timeout, cell)
-        timeout, self.timeout = self.timeout, max(1, math.ceil(remaining))
-        test_cell, session = self.nb.cells[self._index], self.kc.session
-        metadata = session.metadata
-        session.metadata = {**metadata, REQUEST: request} if request is not None else metadata
-        try:
-            self.execute_cell(cell, self._index, store_history=False)
-        finally:
-            self.timeout, session.metadata = timeout, metadata
-            self.nb.cells[self._index] = test_cell  # nbclient puts the cell it ran in the notebook
-        if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs):
-            raise CellTimeoutError.error_from_timeout_and_cell("the test ran past its time", timeout, cell)
-        self._printed += [o for o in cell.outputs if o.output_type == "stream"]
-        return cell.outputs
+        """Run ``code`` in the kernel silently (no cell of the notebook, no history) within the test's time, with
+        ``request`` in its message's metadata; what it printed, displayed and raised, as outputs."""
+        outputs = run_sync(self._async_exchange)(code, request)
+        self._printed += [o for o in outputs if o.output_type == "stream"]
+        return outputs
+
+    async def _async_exchange(self, code, request):
+        message = self.kc.session.msg("execute_request", {
+            "code": code, "silent": True, "store_history": False, "user_expressions": {}, "allow_stdin": False,
+            "stop_on_error": False}, metadata={REQUEST: request} if request is not None else {})
+        self.kc.shell_channel.send(message)
+        msg_id, outputs = message["header"]["msg_id"], []
+        while True:
+            kind, content = await self._next_message(self.kc.iopub_channel, msg_id)
+            if kind == "status" and content.get("execution_state") == "idle":
+                break
+            output = plain_output(kind, content)
+            if output is not None and output.output_type == "stream" and outputs and outputs[-1].get("name") == output.name:
+                outputs[-1].text += output.text
+            elif output is not None:
+                outputs.append(output)
+        _, reply = await self._next_message(self.kc.shell_channel, msg_id)
+        if reply.get("status") == "error" and not any(o.output_type == "error" for o in outputs):
+            outputs.append(plain_output("error", reply))  # an error IPython could not show (a recursion limit)
+        return outputs
+
+    async def _next_message(self, channel, msg_id):
+        """The type and content of the kernel's next message on ``channel`` about request ``msg_id``, within the
+        test's time."""
+        while True:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                await ensure_async(self.km.interrupt_kernel())
+                raise CellTimeoutError("the test ran past its time")
+            try:
+                message = await channel.get_msg(timeout=min(left, WAIT_SLICE))
+            except queue.Empty:
+                if not await ensure_async(self.kc.is_alive()):
+                    raise DeadKernelError("Kernel died") from None
+                continue
+            parent, content = message.get("parent_header"), message.get("content")
+            if isinstance(parent, dict) and parent.get("msg_id") == msg_id:
+                return message.get("msg_type"), content if isinstance(content, dict) else {}
 
     def _the_judge(self):
         if self._judge is None:
@@ -175,7 +211,6 @@ class JudgedExecute(PreparedExecute):
         locked, test = utils.is_locked(cell), is_test_cell(cell)
         if locked and not test:
             self._guard("begin_instructor_cell()")
-        self._index = index
         try:
             if test:
                 self._judge_cell(cell, index)
