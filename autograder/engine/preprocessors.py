@@ -160,9 +160,11 @@ class JudgedExecute(PreparedExecute):
             if kind == "status" and content.get("execution_state") == "idle":
                 break
             output = plain_output(kind, content)
-            if output is not None and output.output_type == "stream" and outputs and outputs[-1].get("name") == output.name:
+            if output is None:
+                continue
+            if output.output_type == "stream" and outputs and outputs[-1].get("name") == output.name:
                 outputs[-1].text += output.text
-            elif output is not None:
+            else:
                 outputs.append(output)
         _, reply = await self._next_message(self.kc.shell_channel, msg_id)
         if reply.get("status") == "error" and not any(o.output_type == "error" for o in outputs):
