@@ -7,6 +7,9 @@ from pathlib import Path
 
 from autograder.kernel.stderr_noise import KERNEL_ENV
 
+NBGRADER = "import autograder, runpy; runpy.run_module('nbgrader', run_name='__main__', alter_sys=True)"  # python -m
+# nbgrader, after this package's process-wide settings (``autograder/__init__.py``)
+
 
 class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message carries the end of its log."""
@@ -27,7 +30,7 @@ def run_nbgrader(course_root, *args, log_path=None, timeout=None):
     """Run ``nbgrader ARGS`` with ``course_root`` as working directory; returns its log text."""
     env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg"}
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course_root, env=env,
+        [sys.executable, "-c", NBGRADER, *args], cwd=course_root, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
     )
     if log_path is not None:
