@@ -8,8 +8,10 @@ OFFLINE := COURSE_OFFLINE=$${COURSE_OFFLINE:-1}
 
 # Publishing: `make publish DEST=<dir> UNTIL=<assignment>` writes the student edition released up to
 # UNTIL (default: all) into DEST, e.g. a clone of the student repository; ZIP=<file> also zips it.
+# DRAFT=1 publishes while the Colab links are still the placeholder (`make colab-links` sets them).
 UNTIL ?=
 ZIP ?=
+DRAFT ?=
 
 # Grading: `make grade` grades the fixture batch in build/demo-course; give SUBMISSIONS (a folder
 # or .zip of downloaded notebooks) and ASSIGNMENT to grade a real batch in this course.
@@ -32,7 +34,7 @@ help:
 	@echo "                (full MNIST with COURSE_DATA_DIR=<folder with mnist.npz>, else the bundled subset)"
 	@echo "make fuzz     - the grader's intake and grading loop fuzzed with random seeds for FUZZ_MINUTES (20)"
 	@echo "make release  - regenerate release/, solutions/ and the reference code from source/ only"
-	@echo "make publish DEST=dir [UNTIL=03_sbn] [ZIP=file.zip] - the student edition released up to UNTIL"
+	@echo "make publish DEST=dir [UNTIL=03_sbn] [ZIP=file.zip] [DRAFT=1] - the student edition released up to UNTIL"
 	@echo "make colab-links REPO=owner/name - the student repository in every Colab badge and setup cell"
 	@echo "make grade    - grade a batch: make grade ASSIGNMENT=01_elbo SUBMISSIONS=downloads.zip"
 	@echo "                (without SUBMISSIONS: the fixture batch, in build/demo-course)"
@@ -76,7 +78,7 @@ release: install
 
 publish: install
 	@test -n "$(DEST)" || { echo "usage: make publish DEST=<folder> [UNTIL=<assignment>] [ZIP=<file.zip>]"; exit 2; }
-	$(BIN)/python -m authoring publish "$(DEST)" $(if $(UNTIL),--until "$(UNTIL)") $(if $(ZIP),--zip "$(ZIP)")
+	$(BIN)/python -m authoring publish "$(DEST)" $(if $(UNTIL),--until "$(UNTIL)") $(if $(ZIP),--zip "$(ZIP)") $(if $(DRAFT),--draft)
 
 grade: install
 ifdef SUBMISSIONS

@@ -3,7 +3,7 @@
   generate               regenerate release/, solutions/ and the reference code from source/ (make release)
   build                  regenerate, then autograde every solution and blank release (make course)
   colab-links --repo R   the student repository in every badge and setup cell, then regenerate (make colab-links)
-  publish DEST [--until A] [--zip FILE]
+  publish DEST [--until A] [--zip FILE] [--draft]
                          write the student edition up to assignment A into DEST (make publish)
 
 Grading a class is ``python -m autograder``.
@@ -32,6 +32,8 @@ def parser():
                                       "student repository (everything but .git is replaced)")
     edition.add_argument("--until", help="last assignment released, e.g. 03_sbn or 03 (default: all)")
     edition.add_argument("--zip", dest="zip_path", help="also write the edition as this zip file, for an LMS")
+    edition.add_argument("--draft", action="store_true",
+                         help="publish even while the Colab links are the placeholder (not for students)")
     return top
 
 
@@ -55,7 +57,7 @@ def main(argv=None):
             colab.write_links(ROOT, args.repo)
             regenerate(ROOT)
         else:
-            print(_report(publish.publish(ROOT, args.dest, args.until, args.zip_path)))
+            print(_report(publish.publish(ROOT, args.dest, args.until, args.zip_path, args.draft)))
         return 0
     except NbgraderError as error:
         print(f"{args.command} FAILED: {error}", file=sys.stderr)

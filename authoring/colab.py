@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
+PLACEHOLDER_OWNER = "OWNER"  # the owner of the repository setting until `make colab-links` sets a real one
 BADGE_ID = "colab-badge"
 SETUP_ID = "setup"
 REPO_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -35,6 +36,11 @@ def repository(root):
     if match is None:
         raise ValueError("pyproject.toml has no [tool.vi-vae-course] student-repository setting")
     return match.group(2)
+
+
+def is_placeholder(repo):
+    """Whether ``repo`` is still the placeholder, so that every badge and setup cell points nowhere."""
+    return repo.split("/", 1)[0] == PLACEHOLDER_OWNER
 
 
 def badge(repo, assignment, notebook_name):
@@ -62,8 +68,8 @@ def with_links(notebook, repo, assignment, notebook_name):
 
 def write_links(root, repo):
     """Set the repository in pyproject.toml and write it into every source notebook."""
-    if not REPO_NAME.fullmatch(repo):
-        raise ValueError(f"REPO must look like owner/name, not {repo!r}")
+    if not REPO_NAME.fullmatch(repo) or is_placeholder(repo):
+        raise ValueError(f"REPO must look like owner/name, the student repository, not {repo!r}")
     pyproject = Path(root, "pyproject.toml")
     pyproject.write_text(SETTING.sub(rf"\g<1>{repo}\g<3>", pyproject.read_text()))
     for path in sorted(Path(root, "source").glob("*/*.ipynb")):

@@ -244,9 +244,13 @@ def _zip(folder, zip_path):
     return zip_path
 
 
-def publish(root, dest, until=None, zip_path=None):
+def publish(root, dest, until=None, zip_path=None, draft=False):
     """Publish the student edition of ``until`` (default: every assignment) into ``dest``; with
-    ``zip_path``, also as a zip for an LMS."""
+    ``zip_path``, also as a zip for an LMS. Only a ``draft`` may keep the placeholder Colab links."""
+    repo = colab.repository(root)
+    if colab.is_placeholder(repo) and not draft:
+        raise PublishError(f"every Colab badge and setup cell would point at the placeholder {repo}; set the student "
+                           "repository first (make colab-links REPO=owner/name), or publish a draft (DRAFT=1)")
     until = resolve_until(root, until)
     dest = Path(dest).expanduser().resolve()
     check_destination(root, dest)

@@ -156,7 +156,7 @@ def test_publish_refuses_an_edition_that_leaks_and_writes_nothing(monkeypatch, t
     files = publish.package_files
     monkeypatch.setattr(publish, "package_files", lambda root, until: {**files(root, until), "helper.py": leaking})
     with pytest.raises(publish.PublishError, match="would hand out 1 answer"):
-        publish.publish(ROOT, dest, "03")
+        publish.publish(ROOT, dest, "03", draft=True)
     assert not dest.exists()
 
 
@@ -172,7 +172,7 @@ def test_publish_refuses_a_destination_it_would_destroy(tmp_path, make_dest, rea
     dest = make_dest(tmp_path)
     before = _files(dest) if dest.is_dir() and dest not in (ROOT, ROOT.parent) else None
     with pytest.raises(publish.PublishError, match=reason):
-        publish.publish(ROOT, dest, "01")
+        publish.publish(ROOT, dest, "01", draft=True)
     if before is not None:
         assert _files(dest) == before
 
@@ -193,7 +193,7 @@ def test_publish_into_a_new_clone_of_the_student_repository(tmp_path):
     (clone / "README.md").write_text("# vi-vae-course-student\n")  # what GitHub puts in a new repository
     git(clone, "add", "--all")
     git(clone, "commit", "--quiet", "-m", "Initial commit")
-    publish.publish(ROOT, clone, "01")
+    publish.publish(ROOT, clone, "01", draft=True)
     assert "Assignment 01" in (clone / "README.md").read_text() and (clone / ".git").is_dir()
 
 
@@ -205,12 +205,12 @@ def test_publish_into_the_student_repository_replaces_its_content_and_keeps_git(
     git(clone, "commit", "--quiet", "-m", "an old file")
     (clone / "uncommitted.txt").write_text("work in progress")
     with pytest.raises(publish.PublishError, match="uncommitted changes"):
-        publish.publish(ROOT, clone, "04")
+        publish.publish(ROOT, clone, "04", draft=True)
     (clone / "uncommitted.txt").unlink()
-    publish.publish(ROOT, clone, "03")
+    publish.publish(ROOT, clone, "03", draft=True)
     assert git(clone, "status", "--porcelain") == " D notes-from-an-old-edition.txt\n", "same UNTIL: same files"
     git(clone, "commit", "--quiet", "--all", "-m", "drop the old file")
-    edition = publish.publish(ROOT, clone, "04_vae")
+    edition = publish.publish(ROOT, clone, "04_vae", draft=True)
     changed = {line[3:] for line in git(clone, "status", "--porcelain", "--untracked-files=all").splitlines()}
     assert {"assignments/04_vae/vae.ipynb", "README.md", "pyproject.toml", "course/_data/visible_tests.json"} <= changed
     assert not any(path.startswith(("course/vae", "course/_data/vae_latent")) for path in changed)
@@ -219,18 +219,29 @@ def test_publish_into_the_student_repository_replaces_its_content_and_keeps_git(
 
 
 def test_the_edition_as_a_zip_for_the_lms(tmp_path):
-    edition = publish.publish(ROOT, tmp_path / "edition", "02", zip_path=tmp_path / "lms" / "vi-vae-course.zip")
+    edition = publish.publish(ROOT, tmp_path / "edition", "02", zip_path=tmp_path / "lms" / "vi-vae-course.zip",
+                              draft=True)
     with zipfile.ZipFile(edition.zip_path) as archive:
         names = sorted(archive.namelist())
     assert names == sorted(f"vi-vae-course/{path}" for path in edition.files) == sorted(
         f"vi-vae-course/{path}" for path in _files(tmp_path / "edition"))
 
 
+def test_publish_refuses_placeholder_colab_links_unless_told_it_is_a_draft(tmp_path, capsys):
+    assert colab.is_placeholder(colab.repository(ROOT)), "this checkout's Colab links are the placeholder"
+    with pytest.raises(publish.PublishError, match="placeholder OWNER/"):
+        publish.publish(ROOT, tmp_path / "edition", "01")
+    assert authoring_main(["publish", str(tmp_path / "edition"), "--until", "01"]) == 1
+    assert "make colab-links REPO=owner/name" in capsys.readouterr().err and not (tmp_path / "edition").exists()
+    with pytest.raises(ValueError, match="the student repository"):
+        colab.write_links(tmp_path, "OWNER/vi-vae-course-student")
+
+
 def test_the_command_line_publishes_and_explains_mistakes(tmp_path, capsys):
-    assert authoring_main(["publish", str(tmp_path / "edition"), "--until", "02"]) == 0
+    assert authoring_main(["publish", str(tmp_path / "edition"), "--until", "02", "--draft"]) == 0
     out = capsys.readouterr().out
     assert "published 01_elbo, 02_naive_bayes into" in out and "MiB" in out
-    assert authoring_main(["publish", str(tmp_path / "other"), "--until", "99"]) == 1
+    assert authoring_main(["publish", str(tmp_path / "other"), "--until", "99", "--draft"]) == 1
     assert "UNTIL='99' names no assignment; known: 01_elbo" in capsys.readouterr().err
     assert autograder_main(["publish", str(tmp_path / "x")]) == 2
     assert "python -m authoring publish" in capsys.readouterr().err
