@@ -12,6 +12,7 @@ kernel these run there; at grading, the tests run in the grader's judge, where
 the student's names stand for the kernel's objects (``autograder.judge``):
 each helper then becomes one request to the kernel, answered with plain values.
 """
+import contextlib
 import inspect
 
 import numpy as np
@@ -87,6 +88,16 @@ def source(fn):
     return judged if judged is not None else inspect.getsource(fn)
 
 
+def kl_by_integration(mu, log_var):
+    """KL(N(mu, exp(log_var)) || N(0, 1)) of one dimension, by the trapezoid rule on 2,001 points over
+    mu +- 12 standard deviations: an independent reference, with no closed form of the KL in it."""
+    std = np.exp(0.5 * log_var)
+    z = np.linspace(mu - 12 * std, mu + 12 * std, 2_001)
+    log_q = -0.5 * (np.log(2 * np.pi) + log_var + ((z - mu) / std) ** 2)
+    log_p = -0.5 * (np.log(2 * np.pi) + z**2)
+    return float(np.trapezoid(np.exp(log_q) * (log_q - log_p), z))
+
+
 def to_numpy(value):
     """A plain NumPy array (a copy, not a subclass) from a tensor, array, list or number."""
     return np.array(value, copy=True, subok=False)
@@ -121,6 +132,30 @@ def assert_float32(value, hint="return float32 (cast inputs with tf.cast(x, tf.f
     """The value's dtype is float32."""
     dtype = to_numpy(value).dtype
     assert dtype == np.float32, f"{hint}\ndtype is {dtype}".strip()
+
+
+def diagnosis(answer, mistakes, otherwise, rtol=1e-4, atol=1e-3):
+    """A failed check's hint that follows from the evidence: the hint of the first of ``mistakes`` ({hint: the
+    value that mistake gives on this input}) whose value ``answer`` matches, else ``otherwise``, which should say
+    plainly what was observed."""
+    answer = as_float64(answer)
+    for hint, value in mistakes.items():
+        value = as_float64(value)
+        if answer.shape == value.shape and np.allclose(answer, value, rtol=rtol, atol=atol):
+            return hint
+    return otherwise
+
+
+@contextlib.contextmanager
+def shape_hint(hint):
+    """Inside the block, a shape error (TensorFlow's InvalidArgumentError or a ValueError, raised here or in the
+    student's kernel) becomes an AssertionError whose message starts with ``hint``; other errors pass unchanged."""
+    try:
+        yield
+    except Exception as error:
+        if type(error).__name__ not in ("InvalidArgumentError", "ValueError"):
+            raise
+        raise AssertionError(f"{hint}\n{type(error).__name__}: {error}") from None
 
 
 def assert_within_sigmas(estimate, expected, std_error, sigmas=5.0, hint=""):

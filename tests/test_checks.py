@@ -65,3 +65,30 @@ def test_draws_stacks_repeated_calls_of_a_random_function():
     values = checks.draws(lambda n, scale=1.0: tf.constant(scale * rng.standard_normal(n)), 5, 3, scale=2.0)
     assert type(values) is np.ndarray and values.shape == (5, 3)
     assert len({tuple(row) for row in values}) == 5, "each draw is a call of its own"
+
+
+def test_shape_hint_turns_a_shape_error_into_the_hint_and_lets_other_errors_pass():
+    with pytest.raises(AssertionError, match=r"^give z a trailing axis\nInvalidArgumentError: .*Incompatible shapes"):
+        with checks.shape_hint("give z a trailing axis"):
+            tf.zeros(3) * tf.zeros(16)
+    with pytest.raises(AssertionError, match=r"^a hint\nValueError: bad"):
+        with checks.shape_hint("a hint"):
+            raise ValueError("bad")
+    with pytest.raises(NotImplementedError):
+        with checks.shape_hint("not for an unwritten stub"):
+            raise NotImplementedError
+
+
+def test_kl_by_integration_agrees_with_the_closed_form():
+    for mu, log_var in [(0.0, 0.0), (0.5, 0.3), (-1.5, -1.0), (2.0, -4.0), (-0.3, 2.0)]:
+        closed = 0.5 * (np.exp(log_var) + mu**2 - 1.0 - log_var)
+        assert abs(checks.kl_by_integration(mu, log_var) - closed) < 1e-9
+
+
+def test_diagnosis_names_a_mistake_only_when_the_answer_matches_it():
+    mistakes = {"the -1 per dimension is missing": 1.5, "the KL is negated": -0.2}
+    assert checks.diagnosis(tf.constant(1.5), mistakes, "observed") == "the -1 per dimension is missing"
+    assert checks.diagnosis(-0.2, mistakes, "observed") == "the KL is negated"
+    assert checks.diagnosis(-0.0015, mistakes, "yours is -0.0015") == "yours is -0.0015"
+    assert checks.diagnosis([1.5, 1.5], mistakes, "another shape") == "another shape"
+    assert checks.diagnosis([-np.inf, 2.0], {"underflow": [-np.inf, 2.0]}, "") == "underflow"

@@ -3,7 +3,8 @@
 A ``Variant`` replaces functions of one solution cell. A correct one (``correct=True``) must pass
 every listed test cell, hidden tests included: another random call, a loop instead of a
 vectorized form, NumPy where the docstring allows it, an equivalent closed form. A planted bug
-(``correct=False``) must fail every listed test cell, on realistic inputs.
+(``correct=False``) must fail every listed test cell, on realistic inputs, and where ``says`` is given, the
+first of them with a message that names the mistake.
 """
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ class Variant:
     tests: tuple  # grade ids of the test cells that judge it
     correct: bool
     code: str
+    says: str = ""  # for a planted bug: words its first failing test's message must contain
 
 
 VARIANTS = {
@@ -22,6 +24,18 @@ VARIANTS = {
 def logsumexp(a, axis=-1):
     return tf.math.log(tf.reduce_sum(tf.exp(tf.cast(a, tf.float32)), axis=axis))
 '''),
+        "logsumexp shifted by the maximum of the whole tensor": Variant("logsumexp", ("test_logsumexp",), False, '''
+def logsumexp(a, axis=-1):
+    a = tf.cast(a, tf.float32)
+    m = tf.reduce_max(a)  # the maximum of the whole tensor, not along axis
+    m = tf.where(tf.math.is_finite(m), m, tf.zeros_like(m))
+    return tf.math.log(tf.reduce_sum(tf.exp(a - m), axis=axis)) + m
+''', says="by its own maximum"),
+        "Bernoulli samples with u > p": Variant("bernoulli", ("test_sample_bernoulli",), False, '''
+def sample_bernoulli(probs):
+    probs = tf.cast(probs, tf.float32)
+    return tf.cast(tf.random.uniform(tf.shape(probs)) > probs, tf.float32)
+''', says="compare u < p"),
         "Bernoulli samples with keras.random and u > 1 - p": Variant("bernoulli", ("test_sample_bernoulli",), True, '''
 import keras
 def sample_bernoulli(probs):
@@ -43,6 +57,29 @@ def sample_normal_diag(mu, log_var):
     mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
     return mu + log_var * tf.random.normal(tf.shape(mu + log_var))
 '''),
+        "Gaussian samples with NumPy noise (frozen inside tf.function)": Variant(
+            "gaussian", ("test_sample_normal_diag",), False, '''
+def sample_normal_diag(mu, log_var):
+    mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+    eps = np.random.default_rng().standard_normal(np.broadcast_shapes(mu.shape, log_var.shape)).astype(np.float32)
+    return mu + tf.exp(0.5 * log_var) * eps
+'''),
+        "Gaussian log-density in NumPy (no gradient, no tf.function)": Variant("gaussian", ("test_log_normal_diag",), False, '''
+def log_normal_diag(x, mu, log_var):
+    x, mu, log_var = (np.asarray(v, np.float32) for v in (x, mu, log_var))
+    return (-0.5 * np.sum(np.log(2 * np.pi) + log_var + (x - mu) ** 2 * np.exp(-log_var), axis=-1)).astype(np.float32)
+'''),
+        "KL with log(variance + 0.001) in place of log_var": Variant("gaussian", ("test_kl_normal_diag_std",), False, '''
+def kl_normal_diag_std(mu, log_var):
+    mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+    variance = tf.exp(log_var)
+    return 0.5 * tf.reduce_sum(variance + tf.square(mu) - 1.0 - tf.math.log(variance + 0.001), axis=-1)
+''', says="is exactly 0; yours is"),
+        "Gaussian samples with noise of log_var's shape": Variant("gaussian", ("test_sample_normal_diag",), False, '''
+def sample_normal_diag(mu, log_var):
+    mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
+    return mu + tf.exp(0.5 * log_var) * tf.random.normal(tf.shape(log_var))
+'''),
         "KL without the -1 per dimension": Variant("gaussian", ("test_kl_normal_diag_std",), False, '''
 def kl_normal_diag_std(mu, log_var):
     mu, log_var = tf.cast(mu, tf.float32), tf.cast(log_var, tf.float32)
@@ -62,6 +99,14 @@ def elbo_estimate(x, q_mu, q_log_var, w, b, s, num_samples):
         terms.append(log_normal_diag(x, z[..., None] * w + b, 2.0 * tf.math.log(s))
                      + log_normal_diag(z[..., None], 0.0, 0.0) - log_normal_diag(z[..., None], q_mu[..., None], q_log_var[..., None]))
     return tf.add_n(terms) / num_samples
+'''),
+        "ELBO estimate without the trailing latent axis": Variant("elbo_estimate", ("test_elbo_estimate",), False, '''
+def elbo_estimate(x, q_mu, q_log_var, w, b, s, num_samples):
+    x, q_mu, q_log_var, w, b, s = (tf.cast(v, tf.float32) for v in (x, q_mu, q_log_var, w, b, s))
+    shape = tf.concat([[num_samples], tf.shape(q_mu)], axis=0)
+    z = sample_normal_diag(tf.broadcast_to(q_mu, shape), tf.broadcast_to(q_log_var, shape))
+    log_likelihood = log_normal_diag(x, z * w + b, 2.0 * tf.math.log(s))
+    return tf.reduce_mean(log_likelihood + log_normal_diag(z, 0.0, 0.0) - log_normal_diag(z, q_mu, q_log_var), axis=0)
 '''),
         "grid evidence in NumPy by the trapezoid rule": Variant("log_evidence_grid", ("test_log_evidence_grid",), True, '''
 import scipy.special
@@ -129,11 +174,27 @@ def sbn_log_joint(x, z, w, b, c):
         columns.append(prior + tf.reduce_sum(x * tf.math.log_sigmoid(logits) + (1 - x) * tf.math.log_sigmoid(-logits), axis=1))
     return tf.stack(columns, axis=1)
 '''),
+        "exact log p(x) in NumPy, so no gradient reaches w, b or c": Variant(
+            "sbn_exact", ("test_sbn_log_marginal_exact",), False, '''
+import scipy.special
+def sbn_log_marginal_exact(x, w, b, c):
+    log_joint = checks.to_numpy(sbn_log_joint(x, all_configurations(int(w.shape[0])), w, b, c)).astype(np.float64)
+    return tf.constant(scipy.special.logsumexp(log_joint, axis=1), tf.float32)
+'''),
         "posterior normalised after exp": Variant("sbn_exact", ("test_sbn_log_posterior_exact",), False, '''
 def sbn_log_posterior_exact(x, w, b, c):
     p = tf.exp(sbn_log_joint(x, all_configurations(int(w.shape[0])), w, b, c))
     return tf.math.log(p / tf.reduce_sum(p, axis=1, keepdims=True))
 '''),
+        "naive Monte Carlo minus num_samples instead of log(num_samples)": Variant("naive_mc", (
+            "test_sbn_log_marginal_naive_mc",), False, '''
+def sbn_log_marginal_naive_mc(x, w, b, c, num_samples):
+    x, w, b, c = (tf.cast(v, tf.float32) for v in (x, w, b, c))
+    z = tf.cast(tf.random.uniform((num_samples, int(w.shape[0]))) < tf.sigmoid(b), tf.float32)
+    logits = tf.matmul(z, w) + c
+    log_likelihood = tf.matmul(x, logits, transpose_b=True) - tf.reduce_sum(tf.nn.softplus(logits), axis=1)
+    return tf.reduce_logsumexp(log_likelihood, axis=1) - float(num_samples)  # S, not log S
+''', says="subtracts log S, not S"),
         "naive Monte Carlo as log(mean(exp(.)))": Variant("naive_mc", ("test_sbn_log_marginal_naive_mc",), False, '''
 def sbn_log_marginal_naive_mc(x, w, b, c, num_samples):
     x, w, b, c = (tf.cast(v, tf.float32) for v in (x, w, b, c))
@@ -162,6 +223,25 @@ import keras
 def reparameterize(mu, log_var):
     return mu + tf.exp(log_var / 2) * keras.random.normal(tf.shape(mu))
 '''),
+        "reparameterize with one noise draw shared by the batch": Variant("reparameterize", ("test_reparameterize",), False, '''
+def reparameterize(mu, log_var):
+    eps = tf.random.normal(tf.shape(mu)[-1:])  # one draw of shape (latent_dim,), shared by every row of the batch
+    return mu + tf.exp(0.5 * log_var) * eps
+''', says="one noise draw is shared by every row"),
+        "reparameterize with one noise draw per row, shared by the latent dimensions": Variant(
+            "reparameterize", ("test_reparameterize",), False, '''
+def reparameterize(mu, log_var):
+    eps = tf.random.normal(tf.stack([tf.shape(mu)[0], 1]))  # one draw per row, shared by the latent dimensions
+    return mu + tf.exp(0.5 * log_var) * eps
+''', says="correlated"),
+        "train_step that updates only the encoder": Variant("train_step", ("test_train_step",), False, '''
+def train_step(x, encoder, decoder, optimizer):
+    variables = encoder.trainable_variables  # the decoder's variables are left out
+    with tf.GradientTape() as tape:
+        loss = -tf.reduce_mean(elbo_analytic_kl(x, encoder, decoder))
+    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+    return loss
+''', says="the decoder (theta) are unchanged"),
         "MC ELBO vectorized over samples, noise drawn in place, shape (N, S, L)": Variant("elbos", (
             "test_elbo_monte_carlo", "test_elbo_analytic_kl"), True, '''
 def elbo_monte_carlo(x, encoder, decoder, num_samples=1):
@@ -211,6 +291,41 @@ def kl_derived(mu, log_var):
 def kl_derived(mu, log_var):
     return 0.5 * (np.exp(0.5 * log_var) + mu**2 - 1 - log_var)
 '''),
+        "encoder whose log-variance head ends in a softplus (a variance never below 1)": Variant(
+            "networks", ("test_networks",), False, '''
+class Encoder(keras.Model):
+    def __init__(self, latent_dim, hidden_units):
+        super().__init__()
+        self.hidden = keras.layers.Dense(hidden_units, activation="tanh")
+        self.mu = keras.layers.Dense(latent_dim)
+        self.log_var = keras.layers.Dense(latent_dim, activation="softplus")
+
+    def call(self, x):
+        h = self.hidden(x)
+        return self.mu(h), self.log_var(h)
+'''),
+        "MC ELBO with log(sigmoid) and log(1 - sigmoid)": Variant("elbos", ("test_elbo_monte_carlo",), False, '''
+def elbo_monte_carlo(x, encoder, decoder, num_samples=1):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    total = 0.0
+    for _ in range(num_samples):
+        z = reparameterize(mu, log_var)
+        p = tf.sigmoid(decoder(z))
+        log_px = tf.reduce_sum(x * tf.math.log(p) + (1 - x) * tf.math.log(1 - p), axis=-1)
+        total += log_px + distributions.log_normal_diag(z, 0.0, 0.0) - distributions.log_normal_diag(z, mu, log_var)
+    return total / num_samples
+'''),
+        "analytic-KL ELBO with log(sigmoid) and log(1 - sigmoid)": Variant("elbos", ("test_elbo_analytic_kl",), False, '''
+def elbo_analytic_kl(x, encoder, decoder, num_samples=1):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    total = 0.0
+    for _ in range(num_samples):
+        p = tf.sigmoid(decoder(reparameterize(mu, log_var)))
+        total += tf.reduce_sum(x * tf.math.log(p) + (1 - x) * tf.math.log(1 - p), axis=-1)
+    return total / num_samples - distributions.kl_normal_diag_std(mu, log_var)
+'''),
         "softplus as -log_sigmoid(-a)": Variant("softplus", ("test_softplus",), True, '''
 def softplus(a):
     return -tf.math.log_sigmoid(-tf.cast(a, tf.float32))
@@ -237,6 +352,24 @@ def log_marginal_importance(x, encoder, decoder, num_samples):
                      - distributions.log_normal_diag(z, mu, log_var))
     return tf.reduce_logsumexp(tf.stack(log_w), axis=0) - np.log(num_samples)
 '''),
+        "importance weights with the decoder called on the (S, N, 2) samples directly": Variant(
+            "importance", ("test_log_marginal_importance",), True, '''
+def log_marginal_importance(x, encoder, decoder, num_samples):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    z = mu + tf.exp(0.5 * log_var) * tf.random.normal(tf.concat([[num_samples], tf.shape(mu)], axis=0))
+    log_w = (distributions.log_bernoulli(x, decoder(z)) + distributions.log_normal_diag(z, 0.0, 0.0)
+             - distributions.log_normal_diag(z, mu, log_var))
+    return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(float(num_samples))
+'''),
+        "log-joint with log(sigmoid) and log(1 - sigmoid)": Variant(
+            "log_joint_grid", ("test_log_joint_and_numerical_marginal",), False, '''
+def log_joint_grid(x, decoder, z_grid):
+    x = tf.reshape(tf.cast(x, tf.float32), (1, -1))
+    p = tf.sigmoid(decoder(z_grid))
+    log_px = tf.reduce_sum(x * tf.math.log(p) + (1 - x) * tf.math.log(1 - p), axis=-1)
+    return log_px + distributions.log_normal_diag(z_grid, 0.0, 0.0)
+'''),
         "importance estimate as log(mean(exp(.)))": Variant("importance", ("test_log_marginal_importance",), False, '''
 def log_marginal_importance(x, encoder, decoder, num_samples):
     x = tf.cast(x, tf.float32)
@@ -247,6 +380,27 @@ def log_marginal_importance(x, encoder, decoder, num_samples):
              - distributions.log_normal_diag(z, mu, log_var))
     return tf.math.log(tf.reduce_mean(tf.exp(log_w), axis=0))
 '''),
+        "reparameterization gradients from one noise draw shared by all samples": Variant(
+            "estimators", ("test_estimators",), False, '''
+def grad_reparameterization(theta, f, num_samples):
+    theta = tf.cast(theta, tf.float32)
+    thetas = theta * tf.ones([num_samples])
+    eps = tf.random.normal([])  # one draw, shared by all num_samples estimates
+    with tf.GradientTape() as tape:
+        tape.watch(thetas)
+        total = tf.reduce_sum(f(thetas + eps))
+    return tape.gradient(total, thetas)
+''', says="one noise draw is shared by every sample"),
+        "importance estimate minus num_samples instead of log(num_samples)": Variant(
+            "importance", ("test_log_marginal_importance",), False, '''
+def log_marginal_importance(x, encoder, decoder, num_samples):
+    x = tf.cast(x, tf.float32)
+    mu, log_var = encoder(x)
+    z = mu + tf.exp(0.5 * log_var) * tf.random.normal(tf.concat([[num_samples], tf.shape(mu)], axis=0))
+    log_w = (distributions.log_bernoulli(x, decoder(z)) + distributions.log_normal_diag(z, 0.0, 0.0)
+             - distributions.log_normal_diag(z, mu, log_var))
+    return tf.reduce_logsumexp(log_w, axis=0) - float(num_samples)  # S, not log S
+''', says="subtracts log S, not S"),
         "SVI in an eager loop, keras noise, NumPy results": Variant("top_half", ("test_svi_top_half",), True, '''
 import keras
 def svi_top_half(x_top, decoder, num_steps, num_samples, learning_rate):

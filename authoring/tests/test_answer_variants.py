@@ -49,3 +49,5 @@ def test_variant_gets_its_verdict(sessions, assignment, name):
     else:
         passed = [test for test, error in verdicts.items() if error is None]
         assert not passed, f"a wrong answer passes {passed}"
+        first = verdicts[variant.tests[0]]
+        assert variant.says in first, f"the first message does not name the mistake ({variant.says!r}): {first}"
