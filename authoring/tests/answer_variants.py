@@ -283,6 +283,34 @@ def elbo_analytic_kl(x, encoder, decoder, num_samples=1):
         total += distributions.log_bernoulli(x, decoder(reparameterize(mu, log_var)))
     return total / num_samples - 0.5 * tf.reduce_mean(tf.exp(log_var) + mu**2 - 1.0 - log_var, axis=-1)
 '''),
+        "lattice through tf.math.ndtri, built row by row": Variant("manifold_lattice", ("test_manifold_lattice",), True, '''
+def manifold_lattice(n, margin=0.05):
+    axis = tf.math.ndtri(tf.linspace(margin, 1.0 - margin, n))
+    rows = [tf.stack([axis, tf.fill([n], axis[n - 1 - r])], axis=1) for r in range(n)]
+    return tf.cast(tf.concat(rows, axis=0), tf.float32)
+'''),
+        "lattice evenly spaced in z between the quantiles": Variant("manifold_lattice", ("test_manifold_lattice",), False, '''
+def manifold_lattice(n, margin=0.05):
+    axis = np.linspace(scipy.stats.norm.ppf(margin), scipy.stats.norm.ppf(1 - margin), n)
+    return np.array([[z0, z1] for z1 in axis[::-1] for z0 in axis], dtype=np.float32)
+'''),
+        "interpolation by a loop, in NumPy": Variant("interpolate_codes", ("test_interpolate_codes",), True, '''
+import scipy.special
+def interpolate_codes(encoder, decoder, x_a, x_b, num_steps):
+    mu_a = checks.to_numpy(encoder(x_a[None, :])[0])[0]
+    mu_b = checks.to_numpy(encoder(x_b[None, :])[0])[0]
+    frames = []
+    for t in range(num_steps):
+        a = t / (num_steps - 1)
+        frames.append(scipy.special.expit(checks.to_numpy(decoder(((1 - a) * mu_a + a * mu_b)[None, :].astype(np.float32)))[0]))
+    return np.array(frames, dtype=np.float32)
+'''),
+        "interpolation of the pixels, then encoded and decoded": Variant("interpolate_codes", ("test_interpolate_codes",), False, '''
+def interpolate_codes(encoder, decoder, x_a, x_b, num_steps):
+    alphas = tf.linspace(0.0, 1.0, num_steps)[:, None]
+    blended = (1.0 - alphas) * tf.cast(x_a, tf.float32) + alphas * tf.cast(x_b, tf.float32)
+    return tf.sigmoid(decoder(encoder(blended)[0]))
+'''),
         "derived KL as -1/2 (1 + v - mu^2 - e^v)": Variant("kl_derived", ("test_kl_derived",), True, '''
 def kl_derived(mu, log_var):
     return -0.5 * (1 + log_var - mu**2 - np.exp(log_var))
