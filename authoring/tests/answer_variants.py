@@ -283,6 +283,22 @@ def elbo_analytic_kl(x, encoder, decoder, num_samples=1):
         total += distributions.log_bernoulli(x, decoder(reparameterize(mu, log_var)))
     return total / num_samples - 0.5 * tf.reduce_mean(tf.exp(log_var) + mu**2 - 1.0 - log_var, axis=-1)
 '''),
+        "class overlap by a loop over codes, in TensorFlow": Variant("code_confusion", ("test_code_confusion",), True, '''
+def code_confusion(codes, labels, num_classes=10):
+    codes, labels = tf.cast(codes, tf.float64), np.asarray(labels)
+    means = tf.stack([tf.reduce_mean(tf.boolean_mask(codes, labels == k), axis=0) for k in range(num_classes)])
+    table = np.zeros((num_classes, num_classes))
+    for code, label in zip(codes, labels):
+        table[label, int(tf.argmin(tf.reduce_sum((means - code) ** 2, axis=1)))] += 1
+    return table / table.sum(axis=1, keepdims=True)
+'''),
+        "class overlap counted, not as fractions": Variant("code_confusion", ("test_code_confusion",), False, '''
+def code_confusion(codes, labels, num_classes=10):
+    codes, labels = np.asarray(codes, np.float64), np.asarray(labels)
+    means = np.stack([codes[labels == k].mean(axis=0) for k in range(num_classes)])
+    nearest = np.argmin(((codes[:, None, :] - means[None, :, :]) ** 2).sum(-1), axis=1)
+    return np.stack([np.bincount(nearest[labels == k], minlength=num_classes) for k in range(num_classes)]).astype(float)
+''', says="divide by the class's count"),
         "lattice through tf.math.ndtri, built row by row": Variant("manifold_lattice", ("test_manifold_lattice",), True, '''
 def manifold_lattice(n, margin=0.05):
     axis = tf.math.ndtri(tf.linspace(margin, 1.0 - margin, n))
