@@ -445,6 +445,22 @@ def log_marginal_importance(x, encoder, decoder, num_samples):
              - distributions.log_normal_diag(z, mu, log_var))
     return tf.reduce_logsumexp(log_w, axis=0) - float(num_samples)  # S, not log S
 ''', says="subtracts log S, not S"),
+        "completions in NumPy, row by row": Variant("complete_bottom", ("test_complete_bottom",), True, '''
+import scipy.special
+def complete_bottom(x_top, decoder, mu, log_var, eps, u):
+    rows = []
+    for e, v in zip(np.asarray(eps, np.float32), np.asarray(u, np.float32)):
+        z = (np.asarray(mu, np.float32) + np.exp(0.5 * np.asarray(log_var, np.float32)) * e)[None, :]
+        p = scipy.special.expit(checks.to_numpy(decoder(z))[0])
+        rows.append(np.concatenate([np.asarray(x_top, np.float32), (v < p[392:]).astype(np.float32)]))
+    return np.stack(rows)
+'''),
+        "completions with u > p": Variant("complete_bottom", ("test_complete_bottom",), False, '''
+def complete_bottom(x_top, decoder, mu, log_var, eps, u):
+    z = tf.cast(mu, tf.float32) + tf.exp(0.5 * tf.cast(log_var, tf.float32)) * tf.cast(eps, tf.float32)
+    bottoms = tf.cast(tf.cast(u, tf.float32) > tf.sigmoid(decoder(z))[:, 392:], tf.float32)
+    return tf.concat([tf.repeat(tf.cast(x_top, tf.float32)[None, :], tf.shape(bottoms)[0], axis=0), bottoms], axis=1)
+''', says="u < p, not u > p"),
         "SVI in an eager loop, keras noise, NumPy results": Variant("top_half", ("test_svi_top_half",), True, '''
 import keras
 def svi_top_half(x_top, decoder, num_steps, num_samples, learning_rate):
