@@ -6,8 +6,8 @@ against an independent reference and, on failure, raises AssertionError whose me
 likely misconception passed in by the test.
 
 A test calls the student's functions directly, or through ``gradient``,
-``compiled``, ``weights``, ``train_steps``, ``draws`` and ``source`` when it
-needs more than a call. In the student's
+``compiled``, ``weights``, ``train_steps``, ``with_optimizer``, ``draws`` and
+``source`` when it needs more than a call. In the student's
 kernel these run there; at grading, the tests run in the grader's judge, where
 the student's names stand for the kernel's objects (``autograder.judge``):
 each helper then becomes one request to the kernel, answered with plain values.
@@ -73,6 +73,18 @@ def train_steps(step, batches, *args, optimizer="Adam", learning_rate=1e-3):
     made = getattr(keras.optimizers, optimizer)(learning_rate)
     compiled = tf.function(lambda batch: step(batch, *args, made))
     return [float(compiled(tf.convert_to_tensor(batch, tf.float32))) for batch in batches]
+
+
+def with_optimizer(fn, *args, optimizer="Adam", learning_rate=1e-3, **kwargs):
+    """``(fn(*args, optimizer=opt, **kwargs), steps)``: ``fn`` given one Keras optimizer ``opt`` of that name and
+    learning rate made for the call, and the number of steps ``opt`` took (its ``iterations``)."""
+    judged = _judged(fn, "with_optimizer", *args, optimizer=optimizer, learning_rate=learning_rate, **kwargs)
+    if judged is not None:
+        return judged
+    import keras
+
+    made = getattr(keras.optimizers, optimizer)(learning_rate)
+    return fn(*args, optimizer=made, **kwargs), int(made.iterations)
 
 
 def draws(fn, count, *args, **kwargs):

@@ -74,11 +74,12 @@ def elbo_analytic_kl(x, encoder, decoder, num_samples=1):
     return total / num_samples - distributions.kl_normal_diag_std(mu, log_var)
 
 
-def train_step(x, encoder, decoder, optimizer):
-    """One optimizer step on -mean ELBO (analytic KL, one sample) of the minibatch x; returns that loss,
-    a float32 tensor (the step runs inside tf.function)."""
+def train_step(x, encoder, decoder, optimizer, elbo=None):
+    """One optimizer step on -mean ELBO of the minibatch x; returns that loss, a float32 tensor (the step runs
+    inside tf.function). elbo(x, encoder, decoder) gives the per-example ELBO (N,); None: elbo_analytic_kl."""
+    elbo = elbo or elbo_analytic_kl
     variables = encoder.trainable_variables + decoder.trainable_variables
     with tf.GradientTape() as tape:
-        loss = -tf.reduce_mean(elbo_analytic_kl(x, encoder, decoder))
+        loss = -tf.reduce_mean(elbo(x, encoder, decoder))
     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
     return loss

@@ -67,6 +67,20 @@ def test_draws_stacks_repeated_calls_of_a_random_function():
     assert len({tuple(row) for row in values}) == 5, "each draw is a call of its own"
 
 
+def test_with_optimizer_makes_one_optimizer_for_the_call_and_counts_its_steps():
+    variable = tf.Variable(3.0)
+
+    def descend(steps, optimizer, target=1.0):
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = (variable - target) ** 2
+            optimizer.apply_gradients([(tape.gradient(loss, variable), variable)])
+        return float(variable)
+
+    value, steps = checks.with_optimizer(descend, 7, optimizer="SGD", learning_rate=0.1, target=2.0)
+    assert steps == 7 and value == pytest.approx(2.0 + 0.8**7, rel=1e-5)
+
+
 def test_shape_hint_turns_a_shape_error_into_the_hint_and_lets_other_errors_pass():
     with pytest.raises(AssertionError, match=r"^give z a trailing axis\nInvalidArgumentError: .*Incompatible shapes"):
         with checks.shape_hint("give z a trailing axis"):

@@ -71,6 +71,17 @@ def test_the_keras_download_is_used_when_it_works(monkeypatch):
     assert mnist.source == "full MNIST from the Keras download" and mnist.x_train.shape == (2, 784)
 
 
+def test_expected_figures_follow_the_data_set_and_the_mode(monkeypatch):
+    figures = dict(full="about -146", subset="about -162", fast="near -377")
+    bundled = data.Mnist(*[np.zeros(1)] * 4, source=data.BUNDLED_SOURCE)
+    full = data.Mnist(*[np.zeros(1)] * 4, source="full MNIST from the Keras download")
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert data.expected(bundled, **figures) == "about -162 (the bundled subset)"
+    assert data.expected(full, **figures) == "about -146 (full MNIST)"
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert data.expected(full, **figures) == "near -377 (fast mode's shortened run)"
+
+
 def test_unknown_binarization_is_refused():
     with pytest.raises(ValueError, match="binarize"):
         data.load_mnist(binarize="half")

@@ -218,6 +218,51 @@ def sbn_log_marginal_naive_mc(x, w, b, c, num_samples):
 '''),
     },
     "04_vae": {
+        "training loop over array_split minibatches, eager steps, test ELBO as a NumPy mean": Variant(
+            "fit_vae", ("test_fit_vae",), True, '''
+import time
+def fit_vae(encoder, decoder, optimizer, x_train, x_test, epochs, batch_size=100, elbo=None, seed=0):
+    rng = np.random.default_rng(seed)
+    train, test, seconds, spent = [], [], [], 0.0
+    for epoch in range(epochs):
+        began = time.time()
+        batches = np.array_split(rng.permutation(x_train), int(np.ceil(len(x_train) / batch_size)))
+        losses = np.array([train_step(tf.convert_to_tensor(b), encoder, decoder, optimizer, elbo).numpy() for b in batches])
+        spent += time.time() - began
+        train.append(-losses.mean())
+        test.append(np.mean(elbo_analytic_kl(x_test, encoder, decoder).numpy()))
+        seconds.append(spent)
+    return dict(train=train, test=test, seconds=seconds)
+'''),
+        "training loop that drops the last, smaller minibatch": Variant("fit_vae", ("test_fit_vae",), False, '''
+import time
+def fit_vae(encoder, decoder, optimizer, x_train, x_test, epochs, batch_size=100, elbo=None, seed=0):
+    step = tf.function(lambda x: train_step(x, encoder, decoder, optimizer, elbo))
+    rng = np.random.default_rng(seed)
+    history, start = {"train": [], "test": [], "seconds": []}, time.perf_counter()
+    for _ in range(epochs):
+        order = rng.permutation(len(x_train))
+        losses = [float(step(tf.constant(x_train[order[i:i + batch_size]])))
+                  for i in range(0, len(x_train) - batch_size + 1, batch_size)]
+        history["train"].append(-float(np.mean(losses)))
+        history["test"].append(float(tf.reduce_mean(elbo_analytic_kl(x_test, encoder, decoder))))
+        history["seconds"].append(time.perf_counter() - start)
+    return history
+''', says="keep the last, smaller minibatch"),
+        "training loop that ignores the elbo argument": Variant("fit_vae", ("test_fit_vae",), False, '''
+import time
+def fit_vae(encoder, decoder, optimizer, x_train, x_test, epochs, batch_size=100, elbo=None, seed=0):
+    step = tf.function(lambda x: train_step(x, encoder, decoder, optimizer))
+    rng = np.random.default_rng(seed)
+    history, start = {"train": [], "test": [], "seconds": []}, time.perf_counter()
+    for _ in range(epochs):
+        order = rng.permutation(len(x_train))
+        losses = [float(step(tf.constant(x_train[order[i:i + batch_size]]))) for i in range(0, len(x_train), batch_size)]
+        history["train"].append(-float(np.mean(losses)))
+        history["test"].append(float(tf.reduce_mean(elbo_analytic_kl(x_test, encoder, decoder))))
+        history["seconds"].append(time.perf_counter() - start)
+    return history
+''', says="pass elbo on to train_step"),
         "reparameterize with keras.random.normal": Variant("reparameterize", ("test_reparameterize",), True, '''
 import keras
 def reparameterize(mu, log_var):
@@ -445,6 +490,45 @@ def log_marginal_importance(x, encoder, decoder, num_samples):
              - distributions.log_normal_diag(z, mu, log_var))
     return tf.reduce_logsumexp(log_w, axis=0) - float(num_samples)  # S, not log S
 ''', says="subtracts log S, not S"),
+        "minibatch gradients by differentiating the analytic-KL ELBO along a shift of mu, NumPy score": Variant(
+            "minibatch_gradients", ("test_minibatch_gradients",), True, '''
+def minibatch_gradients(x, mu, log_var, decoder, eps):
+    x, mu, log_var, eps = (np.asarray(v, np.float32) for v in (x, mu, log_var, eps))
+    shift = tf.zeros((len(eps), 1, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(shift)
+        m = mu + shift * tf.constant([1.0, 0.0])
+        z = m + np.exp(0.5 * log_var) * eps
+        kl = 0.5 * tf.reduce_sum(tf.exp(log_var) + m**2 - 1.0 - log_var, axis=-1)
+        elbo = tf.reduce_mean(distributions.log_bernoulli(x, decoder(z)) - kl, axis=1)
+    reparameterization = tape.gradient(elbo, shift)[:, 0, 0]
+    log_lik = checks.to_numpy(distributions.log_bernoulli(x, decoder(mu + np.exp(0.5 * log_var) * eps)))
+    score = (log_lik * eps[..., 0] / np.exp(0.5 * log_var[:, 0])).mean(axis=1) - mu[:, 0].mean()
+    return reparameterization, score.astype(np.float32)
+'''),
+        "minibatch gradients without the KL term": Variant("minibatch_gradients", ("test_minibatch_gradients",), False, '''
+def minibatch_gradients(x, mu, log_var, decoder, eps):
+    x, mu, log_var, eps = (tf.cast(v, tf.float32) for v in (x, mu, log_var, eps))
+    sigma = tf.exp(0.5 * log_var)
+    z = mu + sigma * eps
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        log_lik = distributions.log_bernoulli(x, decoder(z))
+    return (tf.reduce_mean(tape.gradient(log_lik, z)[..., 0], axis=1),
+            tf.reduce_mean(log_lik * eps[..., 0] / sigma[:, 0], axis=1))
+''', says="KL term"),
+        "score-function gradients with eps, not eps / sigma": Variant(
+            "minibatch_gradients", ("test_minibatch_gradients",), False, '''
+def minibatch_gradients(x, mu, log_var, decoder, eps):
+    x, mu, log_var, eps = (tf.cast(v, tf.float32) for v in (x, mu, log_var, eps))
+    z = mu + tf.exp(0.5 * log_var) * eps
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        log_lik = distributions.log_bernoulli(x, decoder(z))
+    kl_gradient = -tf.reduce_mean(mu[:, 0])
+    return (tf.reduce_mean(tape.gradient(log_lik, z)[..., 0], axis=1) + kl_gradient,
+            tf.reduce_mean(log_lik * eps[..., 0], axis=1) + kl_gradient)
+''', says="eps / sigma"),
         "completions in NumPy, row by row": Variant("complete_bottom", ("test_complete_bottom",), True, '''
 import scipy.special
 def complete_bottom(x_top, decoder, mu, log_var, eps, u):

@@ -19,7 +19,7 @@ import json
 
 MIME = "application/x-autograder-answer"
 REQUEST = "autograder_request"
-HELPERS = ("gradient", "compiled", "weights", "train_steps", "draws")
+HELPERS = ("gradient", "compiled", "weights", "train_steps", "with_optimizer", "draws")
 _objects = {}
 
 
