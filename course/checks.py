@@ -170,6 +170,19 @@ def shape_hint(hint):
         raise AssertionError(f"{hint}\n{type(error).__name__}: {error}") from None
 
 
+def assert_fresh_noise(draws, noiseless, what, fix):
+    """Draws for identical inputs differ from row to row (one row per input; a 1-D array is one value per row).
+    When every row is the same, the message says whether it equals ``noiseless`` (the value without noise;
+    None: no such value) or a noise draw shared by every row, then ``fix``."""
+    rows = to_numpy(draws).reshape(len(draws), -1)
+    if len(np.unique(rows, axis=0)) > 1:
+        return
+    cause = ("equal to the value without noise: no noise was drawn"
+             if noiseless is not None and np.allclose(rows[0], np.ravel(noiseless)) else
+             "one noise draw is shared by all of them")
+    raise AssertionError(f"all {len(rows):,} {what} are the same, {cause}; {fix}")
+
+
 def assert_within_sigmas(estimate, expected, std_error, sigmas=5.0, hint=""):
     """A Monte Carlo ``estimate`` lies within ``sigmas`` standard errors of ``expected``."""
     estimate, expected = as_float64(estimate), as_float64(expected)

@@ -81,6 +81,14 @@ def test_with_optimizer_makes_one_optimizer_for_the_call_and_counts_its_steps():
     assert steps == 7 and value == pytest.approx(2.0 + 0.8**7, rel=1e-5)
 
 
+def test_assert_fresh_noise_tells_no_noise_from_shared_noise():
+    checks.assert_fresh_noise(np.random.default_rng(0).normal(size=(5, 2)), np.zeros(2), "rows", "fix it")
+    with pytest.raises(AssertionError, match="all 5 rows are the same, equal to the value without noise: no noise was drawn; fix it"):
+        checks.assert_fresh_noise(np.ones((5, 2)), np.ones(2), "rows", "fix it")
+    with pytest.raises(AssertionError, match="all 4 estimates are the same, one noise draw is shared by all of them; draw more"):
+        checks.assert_fresh_noise(tf.fill([4], 2.5), 3.0, "estimates", "draw more")
+
+
 def test_shape_hint_turns_a_shape_error_into_the_hint_and_lets_other_errors_pass():
     with pytest.raises(AssertionError, match=r"^give z a trailing axis\nInvalidArgumentError: .*Incompatible shapes"):
         with checks.shape_hint("give z a trailing axis"):

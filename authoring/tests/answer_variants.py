@@ -272,7 +272,7 @@ def reparameterize(mu, log_var):
 def reparameterize(mu, log_var):
     eps = tf.random.normal(tf.shape(mu)[-1:])  # one draw of shape (latent_dim,), shared by every row of the batch
     return mu + tf.exp(0.5 * log_var) * eps
-''', says="one noise draw is shared by every row"),
+''', says="one noise draw is shared by all of them"),
         "reparameterize with one noise draw per row, shared by the latent dimensions": Variant(
             "reparameterize", ("test_reparameterize",), False, '''
 def reparameterize(mu, log_var):
@@ -492,7 +492,7 @@ def grad_reparameterization(theta, f, num_samples):
         tape.watch(thetas)
         total = tf.reduce_sum(f(thetas + eps))
     return tape.gradient(total, thetas)
-''', says="one noise draw is shared by every sample"),
+''', says="one noise draw is shared by all of them"),
         "importance estimate minus num_samples instead of log(num_samples)": Variant(
             "importance", ("test_log_marginal_importance",), False, '''
 def log_marginal_importance(x, encoder, decoder, num_samples):
