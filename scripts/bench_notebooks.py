@@ -29,7 +29,7 @@ PROBES = {
     "03_sbn": {"growth_per_latent_unit": "growth", "units_timed": "sizes", "seconds_for_100_digits": "seconds",
                "trained_units": "NUM_UNITS", "trained_test_log_likelihood": "float(sbn.mean_log_likelihood(mnist.x_test[:1000]))"},
     "04_vae": {"train_digits": "len(x_fit)", "latent_dim": "LATENT_DIM", "epochs": "epochs", "train_seconds": "seconds",
-               "test_elbo": "test_elbo"},
+               "test_elbo": "history['test'][-1]"},
     "05_posteriors": {"test_digits": "len(mnist.x_test)", "importance_samples": "sample_counts",
                       "importance_estimates": "estimates"},
 }
