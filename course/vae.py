@@ -52,7 +52,7 @@ def reparameterize(mu, log_var):
 def elbo_monte_carlo(x, encoder, decoder, num_samples=1):
     """Per-example ELBO (N,): mean over num_samples of log p(x|z) + log p(z) - log q(z|x), z ~ q(z|x).
 
-    Returns a float32 tensor, differentiable: section 5 trains on it too.
+    Returns a float32 tensor, differentiable: a VAE can be trained on it.
     """
     x = tf.cast(x, tf.float32)
     mu, log_var = encoder(x)
