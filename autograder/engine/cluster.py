@@ -3,10 +3,12 @@
 The embedded cluster has one worker process of one thread per notebook graded
 at once. An existing one (``dask scheduler`` and ``dask worker`` by hand,
 Slurm through dask-jobqueue, Kubernetes through dask-kubernetes) is used as it
-is; its scheduler should retry a task once, as the embedded one does
-(``distributed.scheduler.allowed-failures: 1``). The grader keeps one task per
-able worker on the cluster, so a worker that dies takes only its own notebook
-with it. Every worker is started with this module as its preload
+is; its scheduler should leave retries to the grader, as the embedded one does
+(``distributed.scheduler.allowed-failures: 0``): a task whose worker died comes
+back to the grader, which sends it out again unless its notebook was being
+graded by two workers that died (``grading._outcome``). The grader keeps one
+task per able worker on the cluster, so a worker that dies mostly holds only
+its own notebook. Every worker is started with this module as its preload
 (``dask_setup``): before it joins, it checks which guarantees it can keep and
 offers a Dask resource for each, so a worker that joins or restarts later is
 checked too; tasks need the resource of their run. One that cannot keep them
@@ -24,7 +26,7 @@ from autograder.kernel.sandbox import SandboxUnavailable
 
 logger = logging.getLogger("autograder")
 
-SCHEDULER = {"distributed.scheduler.allowed-failures": 1}  # a task whose worker died is tried once more
+SCHEDULER = {"distributed.scheduler.allowed-failures": 0}  # a task whose worker died comes back to the grader
 WAIT_FOR_WORKERS = 120  # seconds
 
 

@@ -12,6 +12,7 @@ changed or unfinished.
 """
 
 import ast
+import collections
 import contextlib
 import hashlib
 import os
@@ -266,6 +267,9 @@ def _prepare(course_root, assignment, students):
 
 KILLED = ("it stopped its grading worker twice (a crash of the whole grading process, or more memory than the "
           "worker has); nothing could be graded")
+LOST_WORKERS = 4  # workers that may die holding one notebook's task (grading it or not) before the run gives up on it
+LOST = (f"{LOST_WORKERS} grading workers died while holding this notebook, at most one of them while grading "
+        "it; it will be graded again on the next run")
 GRADER_FAULT = "the grader itself failed on this submission; it will be graded again on the next run"
 
 
@@ -369,42 +373,82 @@ def autograde(course_root, assignment, options=Options(), progress=True, student
 
 
 def _grade(run, parts, options):
-    """Grade the students of ``parts`` on the cluster, a Dask task each, recording each result as it comes."""
+    """Grade the students of ``parts`` on the cluster, a Dask task each, recording each result as it comes.
+
+    A worker that dies takes back every task it held; the grader alone decides what happens to each: a
+    notebook that was being graded there (its task had announced its start, ``worker.STARTED``) has one
+    death counted against it, one that only waited there has none, and either is sent out again, until its
+    notebook has stopped two workers (``KILLED``) or the cluster has lost ``LOST_WORKERS`` under it."""
     with cluster.connect(options) as client:
         resource = cluster.offer(client, options, worker.environment_digest())
-        key = uuid.uuid4().hex[:8]
+        started = collections.Counter()
+        client.subscribe_topic(worker.STARTED, lambda event: started.update([event[1]["key"]]))
+        run_key = uuid.uuid4().hex[:8]
         bundles = {part.name: bundle(run.course_root, part.name) for part in parts}
-        waiting = [(part, student) for part in parts for student in part.todo if student not in part.faults]
+        waiting = [_Job(part, student) for part in parts for student in part.todo if student not in part.faults]
         running, jobs = as_completed(), {}
 
         def top_up():  # as many tasks as workers that can take one: a dying worker takes only its own
             while waiting and running.count() < cluster.capacity(client, resource):
-                part, student = waiting.pop(0)
-                with run.isolated(part, student, "preparing the notebook for grading"):
-                    report = run.intake(part, student)
-                    if report.submitted is None:
-                        run.finish(part, Outcome(student, None), report)
+                job = waiting.pop(0)
+                with run.isolated(job.part, job.student, "preparing the notebook for grading"):
+                    if job.task is None and not _prepare_task(run, job, last=not waiting):
                         continue
-                    timestamp = Path(run.course_root, "submitted", student, part.name, "timestamp.txt")
-                    task = Task(student, nbformat.writes(report.submitted).encode(),
-                                timestamp.read_text().strip() if timestamp.is_file() else None, last=not waiting)
-                    future = client.submit(worker.grade, bundles[part.name], task, options,
-                                           key=f"grade-{part.name}-{student}-{key}", pure=False,
-                                           resources={resource: 1})
-                    jobs[future.key] = (part, student, report)
+                    future = client.submit(worker.grade, bundles[job.part.name], job.task, options,
+                                           key=f"grade-{job.part.name}-{job.student}-{run_key}-{job.tries}",
+                                           pure=False, resources={resource: 1})
+                    jobs[future.key] = job
                     running.add(future)
 
         top_up()
         while running.count():
             future = next(running)
-            part, student, report = jobs.pop(future.key)
+            job = jobs.pop(future.key)
+            outcome = _outcome(future, job, started[future.key])
+            if outcome is None:  # its worker died under it: it goes out again, first
+                waiting.insert(0, job)
             top_up()  # the worker is free: its next notebook goes out before this one is saved
-            with run.isolated(part, student, "saving the grades"):
-                try:
-                    outcome = future.result()
-                except KilledWorker:
-                    outcome = Outcome(student, None, [KILLED])
-                except (Exception, FutureCancelledError) as error:  # a fault of the grader, not of the notebook
-                    outcome = Outcome(student, None, [f"the grader failed on this notebook: {error!r}"], retry=True)
-                run.finish(part, outcome, report)
+            if outcome is not None:
+                with run.isolated(job.part, job.student, "saving the grades"):
+                    run.finish(job.part, outcome, job.report)
         cluster.release(client)
+
+
+@dataclass
+class _Job:
+    """One student's notebook on its way through the cluster."""
+
+    part: _Assignment
+    student: str
+    report: Report | None = None  # intake's, once done
+    task: Task | None = None
+    tries: int = 0  # workers that died while holding its task
+    deaths: int = 0  # of those, the ones that were grading it
+
+
+def _outcome(future, job, started):
+    """The Outcome of a finished task, or None when its worker died and it is to be sent out again;
+    ``started``: how often this task began grading (each such start ended with its worker's death)."""
+    try:
+        return future.result()
+    except KilledWorker:
+        job.tries, job.deaths = job.tries + 1, job.deaths + started
+        if job.deaths >= 2:
+            return Outcome(job.student, None, [KILLED])
+        if job.tries >= LOST_WORKERS:
+            return Outcome(job.student, None, [LOST], retry=True)
+        return None
+    except (Exception, FutureCancelledError) as error:  # a fault of the grader, not of the notebook
+        return Outcome(job.student, None, [f"the grader failed on this notebook: {error!r}"], retry=True)
+
+
+def _prepare_task(run, job, last):
+    """Intake of the job's submission and its Task; False (its record written) when it cannot be graded."""
+    job.report = run.intake(job.part, job.student)
+    if job.report.submitted is None:
+        run.finish(job.part, Outcome(job.student, None), job.report)
+        return False
+    timestamp = Path(run.course_root, "submitted", job.student, job.part.name, "timestamp.txt")
+    job.task = Task(job.student, nbformat.writes(job.report.submitted).encode(),
+                    timestamp.read_text().strip() if timestamp.is_file() else None, last=last)
+    return True

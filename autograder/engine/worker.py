@@ -139,12 +139,28 @@ def _package(bundle):
     return str(_process["packages"][bundle.assignment])
 
 
-def _address():
+def _dask_worker():
     try:
         from distributed import get_worker
-        return get_worker().address
+        return get_worker()
     except ValueError:  # not in a Dask worker
-        return "(none)"
+        return None
+
+
+def _address():
+    worker = _dask_worker()
+    return "(none)" if worker is None else worker.address
+
+
+STARTED = "autograder-started"  # the scheduler's event topic: a task began grading its notebook on a worker
+
+
+def _announce_start():
+    """Tell the scheduler that this task's notebook is now being graded here: a worker that dies from now on
+    dies while grading it (``grading`` counts a death only against the notebook its worker was grading)."""
+    worker = _dask_worker()
+    if worker is not None:
+        worker.log_event(STARTED, {"key": worker.get_current_task(), "worker": worker.address})
 
 
 def _supply():
@@ -213,6 +229,7 @@ def grade(bundle, task, options):
     line = check(options, bundle.environment)
     if line:  # never sent here (see autograder.engine.cluster), but a task must not run without its guarantees
         raise WorkerRefused(line)
+    _announce_start()
     start = time.perf_counter()
     spec = kernels.KernelSpec(options.memory_limit_mb, options.max_processes, options.sandbox)
     messages = []

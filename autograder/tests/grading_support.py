@@ -43,11 +43,12 @@ def checksums(root, skip=GRADER_OUTPUTS):
 
 class HandStartedCluster:
     """``dask scheduler`` and ``dask worker`` processes on localhost, as an instructor starts them by hand
-    (the scheduler retries a task once, as the README asks); ``refusing`` workers have no bubblewrap."""
+    (the scheduler leaves retries to the grader, as the README asks); ``refusing`` workers have no
+    bubblewrap."""
 
     def __init__(self, folder, workers=2, refusing=0):
         self.scheduler_file = str(folder / "scheduler.json")
-        env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+        env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
         self.processes = [subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", self.scheduler_file,
              "--port", "0", "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
@@ -84,7 +85,7 @@ class HandStartedCluster:
 
 class WorkerKiller(threading.Thread):
     """Kills (SIGKILL) the worker process grading a student's notebook, ``kills[student]`` times, each time
-    ``after`` seconds into the task."""
+    ``after`` seconds into the grading."""
 
     def __init__(self, client, kills, after=3.0):
         super().__init__(daemon=True)
@@ -93,20 +94,17 @@ class WorkerKiller(threading.Thread):
         self.done = threading.Event()
 
     def run(self):
+        def executing(dask_worker):  # nested, so that Dask sends it by value to workers that lack this module
+            """The worker's process id and the keys of the tasks it is running (not of those waiting on it)."""
+            return os.getpid(), [str(task.key) for task in dask_worker.state.executing]
+
         seen = {}
         while not self.done.is_set() and any(self.kills.values()):
             now = time.monotonic()
-            for address, keys in self.client.processing().items():
+            for address, (pid, keys) in self.client.run(executing, on_error="ignore").items():
                 for key in keys:
-                    student = next((s for s, left in self.kills.items() if left and f"-{s}-" in str(key)), None)
-                    if student is None:
-                        continue
-                    started = seen.setdefault((address, key), now)
-                    if now - started >= self.after:
-                        try:
-                            pid = self.client.run(os.getpid, workers=[address])[address]
-                        except (OSError, KeyError):  # the worker is still starting or already gone: look again
-                            continue
+                    student = next((s for s, left in self.kills.items() if left and f"-{s}-" in key), None)
+                    if student is not None and now - seen.setdefault((address, key), now) >= self.after:
                         os.kill(pid, signal.SIGKILL)
                         self.kills[student] -= 1
                         self.killed.append((student, address))
