@@ -16,7 +16,7 @@ DRAFT ?=
 # Grading: `make grade` grades the fixture batch in build/demo-course; give SUBMISSIONS (a folder
 # or .zip of downloaded notebooks) and ASSIGNMENT to grade a real batch in this course.
 ASSIGNMENT ?= 01_elbo
-WORKERS ?= 2
+# WORKERS=N grades N notebooks at once (the grader's own default when not given).
 # The grading sandbox is Debian's bubblewrap; installed here when missing (root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -82,9 +82,9 @@ publish: install
 
 grade: install
 ifdef SUBMISSIONS
-	$(BIN)/python -m autograder grade $(ASSIGNMENT) "$(SUBMISSIONS)" --workers $(WORKERS)
+	$(BIN)/python -m autograder grade $(ASSIGNMENT) "$(SUBMISSIONS)" $(if $(WORKERS),--workers $(WORKERS))
 else
-	$(OFFLINE) $(BIN)/python -m autograder demo --workers $(WORKERS)
+	$(OFFLINE) $(BIN)/python -m autograder demo $(if $(WORKERS),--workers $(WORKERS))
 endif
 
 colab-links: install

@@ -5,7 +5,7 @@
 2. In a scratch course under ``build/selfcheck/``, submit each solution and
    each blank release notebook, as the students ``solution`` and ``release``,
    and grade them all in one run of the class's grader (``autograder.engine.grading``:
-   nbgrader's autograde pipeline in the sandbox, in grading mode, on two workers).
+   nbgrader's autograde pipeline in the sandbox, in grading mode, with its default workers).
 3. Require full marks on every autograded test for the solutions (and no error,
    no stderr output and nothing flagged by the detector anywhere in them) and zero on every autograded test for the
    release, which must still be graded to the end.
@@ -71,11 +71,11 @@ def prepare_scratch_course(root, scratch):
     run_nbgrader(scratch, "generate_assignment", "*", "--force")  # every assignment into the gradebook at once
 
 
-def grade_reference_submissions(root, scratch, workers=2):
+def grade_reference_submissions(root, scratch):
     """Grade every assignment's reference submissions in a scratch course at ``scratch`` in one run of the
     class's grader (sandboxed where bubblewrap is installed); returns the Checks, assignment by assignment."""
     prepare_scratch_course(root, scratch)
-    options = Options(workers=workers, sandbox=shutil.which("bwrap") is not None, allow_weaker_sandbox=True)
+    options = Options(sandbox=shutil.which("bwrap") is not None, allow_weaker_sandbox=True)
     if not options.sandbox:
         print("bubblewrap is not installed: the reference submissions are graded outside the sandbox")
     names = assignments(root)

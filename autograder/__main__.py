@@ -17,41 +17,13 @@ from pathlib import Path
 from autograder import demo
 from autograder.engine import grading
 from autograder.engine.nbgrader_cli import NbgraderError
-from autograder.engine.options import Options
+from autograder.engine.options import add_arguments, from_arguments
 from autograder.intake import collect
 from autograder.kernel.sandbox import SandboxUnavailable
 from autograder.results import export, feedback, lms
 
 
 AUTHORING_COMMANDS = ("build", "generate", "colab-links", "publish")
-
-
-def _add_grading_options(parser, defaults=Options()):
-    parser.add_argument("--workers", type=int, default=defaults.workers,
-                        help="worker processes of the embedded Dask cluster (notebooks graded at once)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", help="grade on an existing Dask cluster: its scheduler's address "
-                                           "(tcp://host:8786); --workers is then ignored")
-    where.add_argument("--scheduler-file", help="grade on an existing Dask cluster: its scheduler file")
-    parser.add_argument("--timeout", type=int, default=defaults.notebook_timeout,
-                        help="seconds allowed for a whole notebook")
-    parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout,
-                        help="seconds allowed for one cell (it is interrupted, the rest still runs)")
-    parser.add_argument("--memory-mb", type=int, default=defaults.memory_limit_mb,
-                        help="memory of one notebook's processes together (and address space of each), MiB")
-    parser.add_argument("--max-processes", type=int, default=defaults.max_processes,
-                        help="processes and threads of one notebook together")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run student code without the sandbox (trusted notebooks only)")
-    parser.add_argument("--allow-weaker-sandbox", action="store_true",
-                        help="let workers without cgroups grade (memory and processes limited per process only)")
-
-
-def _options(args):
-    return Options(workers=args.workers, notebook_timeout=args.timeout, cell_timeout=args.cell_timeout,
-                           memory_limit_mb=args.memory_mb, max_processes=args.max_processes,
-                           sandbox=not args.no_sandbox, allow_weaker_sandbox=args.allow_weaker_sandbox,
-                           scheduler=args.scheduler, scheduler_file=args.scheduler_file)
 
 
 def parser():
@@ -77,7 +49,7 @@ def parser():
                              help="regular expression for file names, with (?P<student_id>...) and "
                                   "(?P<file_id>...) groups (default: %(default)s)")
         if name in ("grade", "autograde", "regrade"):
-            _add_grading_options(sub)
+            add_arguments(sub)
         if name in ("grade", "export"):
             sub.add_argument("--roster", help="the class list as a CSV (e.g. Canvas's gradebook export): the LMS "
                                               "files get a row per student on it, in its order")
@@ -89,7 +61,7 @@ def parser():
                                            "e.g. '2026-11-20 23:59 Europe/Amsterdam')")
         sub.add_argument("--course", default=".", help="course root (default: the current folder)")
     demo_parser = commands.add_parser("demo", help="grade the fixture submissions in build/demo-course")
-    _add_grading_options(demo_parser, demo.fixture_options())
+    add_arguments(demo_parser, demo.fixture_options())
     return top
 
 
@@ -106,9 +78,9 @@ def run_class_command(args):
     if not (course / "nbgrader_config.py").exists():
         raise FileNotFoundError(f"{course} is not a course root (no nbgrader_config.py)")
     if args.command == "autograde":
-        return _autograde(course, args.assignment, _options(args))
+        return _autograde(course, args.assignment, from_arguments(args))
     if args.command == "regrade":
-        return _regrade(course, args.assignment, args.student.lower(), _options(args))
+        return _regrade(course, args.assignment, args.student.lower(), from_arguments(args))
     nb_name = grading.notebook_name(course, args.assignment)
     if args.command in ("grade", "export"):  # a roster that cannot be read stops the command before any work
         roster = lms.read_roster(args.roster, args.roster_id) if args.roster else lms.Roster(args.roster_id, {})
@@ -117,7 +89,7 @@ def run_class_command(args):
         report = collect.import_submissions(course, args.assignment, nb_name, args.submissions, args.pattern)
         print("\n".join(report.lines()))
     if args.command == "grade":
-        _autograde(course, args.assignment, _options(args))
+        _autograde(course, args.assignment, from_arguments(args))
     if args.command in ("grade", "feedback"):
         pages = feedback.generate(course, args.assignment, nb_name)
         print(f"feedback: {pages} page(s) in {course / 'feedback'}/<student>/{args.assignment}/")
@@ -154,7 +126,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return demo.run(_options(args))
+            return demo.run(from_arguments(args))
         return run_class_command(args)
     except NbgraderError as error:
         print(f"{args.command} FAILED: {error}", file=sys.stderr)

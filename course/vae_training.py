@@ -13,11 +13,11 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from course.data import NUM_PIXELS
 from course.runtime import stderr_silenced
 from course.vae import Decoder, Encoder, elbo_analytic_kl, train_step
 
 PRETRAINED_DIR = Path(__file__).parent / "_data"
-NUM_PIXELS = 784
 
 
 def build(latent_dim=2, hidden_units=500):

@@ -1,6 +1,6 @@
 """The teaching assistant's part of the term, in a real browser: a written answer graded and a test
 overridden, each with a comment, in nbgrader's formgrader (JupyterLab in Debian's Chromium, driven by
-Playwright) on a class of assignment 04 autograded by ``python -m autograder``; then, in this order, the
+Playwright) on a class of assignment 01 autograded by ``python -m autograder``; then, in this order, the
 feedback the students get, the grade table and the LMS files, and a regrade that keeps what the TA gave.
 The screenshot of formgrader goes to build/screenshots/formgrader.png.
 """
@@ -28,13 +28,14 @@ pytestmark = [needs_chromium, pytest.mark.skipif(shutil.which("bwrap") is None,
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
 expect, PlaywrightError = playwright.expect, playwright.Error
 
-ASSIGNMENT, NOTEBOOK = "04_vae", "vae"
+ASSIGNMENT, NOTEBOOK = "01_elbo", "elbo"  # the cheapest notebook to grade: the TA's part is the same in every one
 ASSIGNMENTS = assignments(ROOT)
-GOOD_SOFTPLUS = "return tf.maximum(a, 0.0) + tf.math.log1p(tf.exp(-tf.abs(a)))"
-BAD_SOFTPLUS = "return tf.math.log(1.0 + tf.exp(a))"  # overflows at a = 1000: test_softplus fails
-WRITTEN, TEST, ANSWER = "q_softplus", "test_softplus", "softplus"  # a written answer; a test and its answer cell
-WRITTEN_COMMENT = "Right asymptotes; say why the slope at 0 is 1/2."
-OVERRIDE_COMMENT = "Regrade request: the formula is right, it only overflows for large a. 1 point of 2."
+GOOD_LOGSUMEXP = "return tf.squeeze(tf.math.log(total) + m, axis=axis)"
+BAD_LOGSUMEXP = "return tf.math.log(tf.reduce_sum(tf.exp(a), axis=axis))"  # overflows at 1000: test_logsumexp fails
+WRITTEN, TEST, ANSWER = "q_underflow", "test_logsumexp", "logsumexp"  # a written answer; a test and its answer cell
+TEST_POINTS = 3
+WRITTEN_COMMENT = "Right thresholds; say what an underflowed log does to the gradient."
+OVERRIDE_COMMENT = "Regrade request: the formula is right, it only overflows for large entries. 1 point of 3."
 DUE = "2026-11-20 23:59 UTC"
 ROSTER = "student_id,Student,ID,SIS User ID,SIS Login ID,Section\nsolution,\"Lovelace, Ada\",101,S-1,ada,A\n" \
          "cy,\"Chen, Cy\",103,S-3,cy,B\ndee,\"Diaz, Dee\",104,S-4,dee,B\n"  # release is missing; dee sent nothing
@@ -59,16 +60,18 @@ def received(when, name, text, folder):
 @pytest.fixture(scope="module")
 def term(reference_class, tmp_path_factory):
     """The reference class (the students ``solution`` and ``release``, graded as ``make course`` grades them),
-    and cy, who sends the solution of 04 with a softplus that overflows, late: ``python -m autograder grade``
+    and cy, who sends the solution of 01 with a logsumexp that overflows, late: ``python -m autograder grade``
     imports and autogrades cy (the others are up to date), then writes feedback and the grade table."""
-    root = tmp_path_factory.mktemp("term04")
+    root = tmp_path_factory.mktemp("term")
     course = root / "course"
     shutil.copytree(reference_class.course, course)
     downloads = root / "downloads"
     downloads.mkdir()
-    solution = (ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
-    assert solution.count(GOOD_SOFTPLUS) == 1
-    received(datetime(2026, 11, 21, 2, 30), "cy_vae.ipynb", solution.replace(GOOD_SOFTPLUS, BAD_SOFTPLUS), downloads)
+    solution = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    answer = next(c for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER)
+    assert answer.source.count(GOOD_LOGSUMEXP) == 1
+    answer.source = answer.source.replace(GOOD_LOGSUMEXP, BAD_LOGSUMEXP)
+    received(datetime(2026, 11, 21, 2, 30), f"cy_{NOTEBOOK}.ipynb", nbformat.writes(solution), downloads)
     printed = autograder(course, "grade", ASSIGNMENT, str(downloads))
     assert "graded 1 new or changed submission(s)" in printed
     (root / "roster.csv").write_text(ROSTER)
@@ -107,7 +110,7 @@ def neighbour_submission(course, student):
 
 
 def open_formgrader_submission(page, url, student):
-    """JupyterLab's menu Nbgrader -> Formgrader, then Manual Grading -> 04_vae -> vae -> the student's
+    """JupyterLab's menu Nbgrader -> Formgrader, then Manual Grading -> the assignment -> its notebook -> the student's
     submission, once its page has loaded; returns the formgrader's frame."""
     problems = []
     page.on("console", lambda message: problems.append(f"{message.type}: {message.text}"))
@@ -172,7 +175,7 @@ def test_feedback_shows_the_manual_grades_and_comments_but_no_hidden_test(term):
     autograder(term.course, "feedback", ASSIGNMENT)
     text = page_text(term.course / "feedback" / "cy" / ASSIGNMENT / f"{NOTEBOOK}.html")
     assert WRITTEN_COMMENT in text and OVERRIDE_COMMENT in text
-    assert f"Test {TEST}: 1 / 2 points (set by the course staff; the checks gave 0" in text  # the override
+    assert f"Test {TEST}: 1 / {TEST_POINTS} points (set by the course staff; the checks gave 0" in text  # the override
     source = nbformat.read(ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     visible = "\n".join(split_hidden(cell.source)[0] for cell in source.cells)
     hidden = {line for cell in source.cells for line in hidden_lines(cell.source)
@@ -198,24 +201,24 @@ def test_export_counts_manual_grades_and_writes_the_lms_files(term):
     possible = sum(cell.metadata.get("nbgrader", {}).get("points", 0)
                    for cell in nbformat.read(ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4).cells)
     assert canvas[1][column] == f"{possible:g}" and canvas[3][column] == f"{float(cy['total']):g}" and canvas[4][column] == ""
-    assert canvas[3][canvas[0].index("01_elbo")] == ""  # cy sent 04 only
+    assert canvas[3][canvas[0].index("04_vae")] == ""  # cy sent 01 only
     assert "not on the roster (listed at the end, unmatched): release" in printed
     assert f"{ASSIGNMENT}: late: cy (2.5 h late)" in printed
 
 
 def test_regrading_one_student_after_a_fix_to_the_tests_keeps_what_the_ta_gave(term):
-    """The instructor relaxes test_softplus (source, then nbgrader generate_assignment, as `make release`
+    """The instructor relaxes test_logsumexp (source, then nbgrader generate_assignment, as `make release`
     does) and regrades cy alone: the autograded score changes, the TA's grades and comments stay."""
     path = term.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     source = nbformat.read(path, as_version=4)
     cell = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == TEST)
-    cell.source = cell.source.splitlines()[0] + "\n" + cell.source.splitlines()[1]  # the first check only
+    cell.source = "\n".join(cell.source.splitlines()[:3])  # the first check only, which the overflow passes
     nbformat.write(source, path)
     run_nbgrader(term.course, "generate_assignment", ASSIGNMENT, "--force")
     before = grades(term.course, "cy")
     printed = autograder(term.course, "regrade", ASSIGNMENT, "cy")
     after = grades(term.course, "cy")
-    assert after[0][TEST] == (2.0, 1.0)  # now passes; the TA's override stands until a TA resolves it
+    assert after[0][TEST] == (TEST_POINTS, 1.0)  # now passes; the TA's override stands until a TA resolves it
     with Gradebook(gradebook_url(term.course)) as gradebook:
         assert gradebook.find_grade(TEST, NOTEBOOK, ASSIGNMENT, "cy").needs_manual_grade  # formgrader asks for a look
     assert after[0][WRITTEN] == before[0][WRITTEN] == (None, 0.5)

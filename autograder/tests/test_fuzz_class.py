@@ -13,15 +13,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 from autograder import demo
+from autograder.engine.options import command_line
 from autograder.results import records
 from grading_support import ASSIGNMENT, HandStartedCluster, needs_sandbox
 from odd_notebooks import fuzz_settings, odd_notebooks, unreadable_files
 
 FULL = demo.expected()["max_score"]
 CORRECT = (demo.FIXTURES / "submissions" / "correct_elbo.ipynb").read_bytes()
-OPTIONS = demo.fixture_options()
-LIMITS = ["--timeout", str(OPTIONS.notebook_timeout), "--cell-timeout", str(OPTIONS.cell_timeout),
-          "--memory-mb", str(OPTIONS.memory_limit_mb)]
+LIMITS = command_line(demo.fixture_options())
 examples = itertools.count()
 
 
