@@ -16,16 +16,16 @@ import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import nbformat
 
 from authoring import ROOT
 from authoring.generate import regenerate
 from autograder.engine import grading
-from autograder.engine.nbgrader_cli import assignments, read_grades, run_nbgrader
+from autograder.engine.nbgrader_cli import read_grades, run_nbgrader
 from autograder.engine.options import Options
 from autograder.engine.preprocessors import CHANGED_NOTE
+from coursemodel.layout import Course
 # The two submissions every assignment is checked with: (student id, folder it comes from).
 CHECKS = (("solution", "solutions"), ("release", "release"))
 
@@ -65,7 +65,7 @@ def prepare_scratch_course(root, scratch):
     shutil.copy(root / "nbgrader_config.py", scratch)
     for folder in ("source", "release"):
         shutil.copytree(root / folder, scratch / folder)
-    for assignment in assignments(root):
+    for assignment in Course(root).assignment_names():
         for student, folder in CHECKS:
             shutil.copytree(root / folder / assignment, scratch / "submitted" / student / assignment)
     run_nbgrader(scratch, "generate_assignment", "*", "--force")  # every assignment into the gradebook at once
@@ -78,7 +78,7 @@ def grade_reference_submissions(root, scratch):
     options = Options(sandbox=shutil.which("bwrap") is not None, allow_weaker_sandbox=True)
     if not options.sandbox:
         print("bubblewrap is not installed: the reference submissions are graded outside the sandbox")
-    names = assignments(root)
+    names = Course(root).assignment_names()
     done = {(r.assignment, r.student): r for r in grading.autograde(scratch, names, options, progress=False)}
     return [check_submission(scratch, done[(assignment, student)])
             for assignment in names for student, _ in CHECKS]
@@ -96,8 +96,8 @@ def check_submission(scratch, record):
     if record.student == "solution":
         check.problems += [f"test {g.name}: {g.auto_score}/{g.max_score}" for g in tests if g.auto_score != g.max_score]
         check.problems += record.messages
-        for path in sorted(Path(scratch, "autograded", record.student, record.assignment).glob("*.ipynb")):
-            check.problems += output_problems(path)
+        graded = Course(scratch).assignment(record.assignment).path("autograded", record.student)
+        check.problems += output_problems(graded)
     else:
         check.problems += [f"test {g.name} passes on the blank release ({g.auto_score} points)"
                            for g in tests if g.auto_score]

@@ -14,9 +14,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
+from coursemodel.cells import setup_cell
+
 PLACEHOLDER_OWNER = "OWNER"  # the owner of the repository setting until `make colab-links` sets a real one
 BADGE_ID = "colab-badge"
-SETUP_ID = "setup"
 REPO_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 SETTING = re.compile(r'^(student-repository = ")([^"]*)(")', re.M)
 COLAB_SETUP = (
@@ -49,10 +50,6 @@ def badge(repo, assignment, notebook_name):
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-def _setup_cell(notebook):
-    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == SETUP_ID)
-
-
 def with_links(notebook, repo, assignment, notebook_name):
     """``notebook`` with its badge cell first and the Colab lines at the top of its setup cell."""
     cell = new_markdown_cell(badge(repo, assignment, notebook_name), id=BADGE_ID)
@@ -60,7 +57,7 @@ def with_links(notebook, repo, assignment, notebook_name):
         notebook.cells[0] = cell
     else:
         notebook.cells.insert(0, cell)
-    setup = _setup_cell(notebook)
+    setup = setup_cell(notebook)
     rest = setup.source[setup.source.index("from course import"):]
     setup.source = COLAB_SETUP.format(repo=repo) + rest
     return notebook

@@ -7,11 +7,10 @@
 import json
 from pathlib import Path
 
-import nbformat
-
 from authoring import references
-from autograder.engine.nbgrader_cli import assignments, run_nbgrader
-from autograder.engine.preprocessors import is_test_cell
+from autograder.engine.nbgrader_cli import run_nbgrader
+from coursemodel.cells import is_test_cell, nbgrader
+from coursemodel.layout import Course
 
 VISIBLE_TESTS = Path("course", "_data", "visible_tests.json")
 
@@ -25,18 +24,17 @@ def generate_assignment(root, assignment):
 def visible_tests(root):
     """{assignment: [{name, points, source}]} of the test cells of the student release."""
     tests = {}
-    for assignment in assignments(root):
-        for path in sorted(Path(root, "release", assignment).glob("*.ipynb")):
-            tests[assignment] = [
-                {"name": cell.metadata.nbgrader["grade_id"], "points": cell.metadata.nbgrader["points"],
-                 "source": cell.source}
-                for cell in nbformat.read(path, as_version=4).cells if is_test_cell(cell)]
+    course = Course(root)
+    for assignment in course.assignment_names():
+        tests[assignment] = [{"name": nbgrader(cell)["grade_id"], "points": nbgrader(cell)["points"],
+                              "source": cell.source}
+                             for cell in course.assignment(assignment).read("release").cells if is_test_cell(cell)]
     return tests
 
 
 def regenerate(root):
     """Write the release, the solutions, the visible tests and the reference code from ``source/``."""
-    for assignment in assignments(root):
+    for assignment in Course(root).assignment_names():
         print(f"generating release/ and solutions/ for {assignment}", flush=True)
         generate_assignment(root, assignment)
     Path(root, VISIBLE_TESTS).parent.mkdir(parents=True, exist_ok=True)

@@ -9,20 +9,19 @@ in its own stub cell; a file of the instructor's side; an nbgrader answer marker
 Notebooks are read cell by cell, outputs included, and JSON files string by
 string, so nothing hides in an encoding.
 """
-import ast
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from authoring.notebooks import (MARKERS, defined_names, is_solution_cell, nbgrader, solved_source, source_notebook,
-                                 split_cell)
-from autograder.engine.nbgrader_cli import assignments
+from coursemodel.cells import MARKERS, grade_id, is_solution_cell, nbgrader, solved_source, split_cell
+from coursemodel.code import defined_names, names_defined_anywhere
+from coursemodel.layout import Course
 
 # Top-level names of the instructor's repository that never reach a student.
 INSTRUCTOR_ONLY = frozenset({
-    "source", "solutions", "release", "autograder", "authoring", "scripts", "tests", "build", ".ci", "Makefile",
-    "nbgrader_config.py", "gradebook.db", "submitted", "autograded", "feedback", "grading", "lab", "downloads"})
+    "source", "solutions", "release", "autograder", "authoring", "coursemodel", "scripts", "tests", "build", ".ci",
+    "Makefile", "nbgrader_config.py", "gradebook.db", "submitted", "autograded", "feedback", "grading", "lab", "downloads"})
 MIN_LENGTH = 12  # shorter answer lines ("h = x", "return z") say too little to count as a leak
 SUBSTRING_LENGTH = 30  # answer lines at least this long are also found inside longer lines
 
@@ -36,14 +35,6 @@ class Leak:
     detail: str
 
 
-def not_due(root, until):
-    """The assignments whose answers stay out: ``until`` and every later one."""
-    names = assignments(root)
-    if until not in names:
-        raise ValueError(f"no assignment {until!r}; known: {', '.join(names)}")
-    return names[names.index(until):]
-
-
 def _significant(line):
     line = line.strip()
     return line if len(line) >= MIN_LENGTH and re.search(r"[A-Za-z]{2}", line) else None
@@ -53,10 +44,10 @@ def answer_lines(root, until):
     """Stripped answer lines of the assignments not due yet that no given code and no due answer shows
     (as a line, or inside one)."""
     secret, shown = set(), set()
-    hidden_from = set(not_due(root, until))
-    for assignment in assignments(root):
-        _, notebook = source_notebook(root, assignment)
-        for cell in notebook.cells:
+    course = Course(root)
+    hidden_from = set(course.not_due(until))
+    for assignment in course.assignment_names():
+        for cell in course.assignment(assignment).read().cells:
             answers, given = split_cell(cell)
             shown.update(line.strip() for line in given)
             (secret if assignment in hidden_from else shown).update(line.strip() for line in answers)
@@ -68,12 +59,12 @@ def answer_lines(root, until):
 def protected_definitions(root, until):
     """{graded name: grade id of the solution cell that defines it} of the assignments not due yet."""
     names = {}
-    for assignment in not_due(root, until):
-        _, notebook = source_notebook(root, assignment)
-        for cell in notebook.cells:
+    course = Course(root)
+    for assignment in course.not_due(until):
+        for cell in course.assignment(assignment).read().cells:
             if cell.cell_type == "code" and is_solution_cell(cell):
                 for name in defined_names(solved_source(cell)):
-                    names[name] = nbgrader(cell).get("grade_id")
+                    names[name] = grade_id(cell)
     return names
 
 
@@ -102,8 +93,8 @@ def _chunks(path):
         if isinstance(document, dict) and isinstance(document.get("cells"), list):
             pieces = []
             for cell in document["cells"]:
-                meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-                owner = meta.get("grade_id") if isinstance(meta, dict) and meta.get("solution") else None
+                meta = nbgrader(cell) if isinstance(cell, dict) else {}
+                owner = meta.get("grade_id") if meta.get("solution") else None
                 source = cell.get("source", "") if isinstance(cell, dict) else ""
                 pieces.append((owner, "".join(source) if isinstance(source, list) else str(source)))
                 outputs = cell.get("outputs", []) if isinstance(cell, dict) else []
@@ -111,27 +102,6 @@ def _chunks(path):
             return pieces
         return [(None, s) for s in _strings(document)]
     return [(None, text)]
-
-
-def _definitions(text):
-    """Names a piece of Python defines: functions and classes at any depth, names assigned outside them."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set(re.findall(r"^\s*(?:async\s+def|def|class)\s+(\w+)", text, re.M))
-    names, todo = set(), list(tree.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            todo.extend(n for n in ast.walk(node) if n is not node and isinstance(
-                n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
-            continue
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name))
-        todo.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
-    return names
 
 
 def scan(folder, root, until):
@@ -149,8 +119,9 @@ def scan(folder, root, until):
             lines = {line.strip() for line in text.splitlines()}
             found = (lines & secret) | {s for s in long_secrets if s not in lines and s in text}
             leaks += [Leak(relative, "answer line", line) for line in sorted(found)]
-            leaks += [Leak(relative, "answer marker", marker) for marker in sorted(MARKERS & lines)]
+            leaks += [Leak(relative, "answer marker", marker) for marker in sorted(m for m in MARKERS if m in text)]
             if path.suffix in (".py", ".ipynb"):
-                leaks += [Leak(relative, "definition", name) for name in sorted(_definitions(text) & set(protected))
+                defined = names_defined_anywhere(text) & set(protected)
+                leaks += [Leak(relative, "definition", name) for name in sorted(defined)
                           if protected[name] != owner]
     return leaks

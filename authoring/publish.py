@@ -29,7 +29,7 @@ import nbformat
 
 from authoring import colab, leaks, references
 from authoring.generate import VISIBLE_TESTS
-from autograder.engine.nbgrader_cli import assignments
+from coursemodel.layout import Course
 
 TEMPLATES = Path(__file__).parent / "edition"
 LAB_PACKAGES = ("jupyterlab", "ipykernel")  # from the instructor's dev dependencies, for the JupyterLab route
@@ -54,7 +54,7 @@ class Edition:
 
 def resolve_until(root, until):
     """The assignment named by ``until`` (a full name or its number, e.g. ``04``); the last by default."""
-    names = assignments(root)
+    names = Course(root).assignment_names()
     if until in (None, ""):
         return names[-1]
     matches = [name for name in names if name == until or name.split("_")[0] == until]
@@ -140,7 +140,7 @@ def student_readme(root, published):
     repo = colab.repository(root)
     rows = []
     for assignment in published:
-        path = next(Path(root, "release", assignment).glob("*.ipynb"))
+        path = Course(root).assignment(assignment).path("release")
         title, time = _title(nbformat.read(path, as_version=4))
         rows.append(f"| [{title}](assignments/{assignment}/{path.name}) | {time} | "
                     f"{colab.badge(repo, assignment, path.name)} |")
@@ -150,7 +150,7 @@ def student_readme(root, published):
 
 def package_files(root, until):
     """{path under course/: source path} of the helper package as a student of ``until`` receives it."""
-    not_due = set(leaks.not_due(root, until))
+    not_due = set(Course(root).not_due(until))
     gated = {path for path, assignment in references.files().items() if assignment in not_due}
     package = Path(root, "course")
     chosen = {}
@@ -169,13 +169,14 @@ def _visible_tests(root, published):
 
 def write_edition(root, folder, until):
     """Write the edition of ``until`` into the empty ``folder``; return the published assignments."""
-    names = assignments(root)
+    course = Course(root)
+    names = course.assignment_names()
     published = tuple(names[:names.index(until) + 1])
     folder = Path(folder)
     for assignment in published:
-        for path in Path(root, "release", assignment).glob("*.ipynb"):
-            (folder / "assignments" / assignment).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, folder / "assignments" / assignment / path.name)
+        path = course.assignment(assignment).path("release")
+        (folder / "assignments" / assignment).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, folder / "assignments" / assignment / path.name)
     for relative, path in package_files(root, until).items():
         (folder / "course" / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, folder / "course" / relative)

@@ -21,6 +21,7 @@ from autograder.engine.options import add_arguments, from_arguments
 from autograder.intake import collect
 from autograder.kernel.sandbox import SandboxUnavailable
 from autograder.results import export, feedback, lms
+from coursemodel.layout import Course
 
 
 AUTHORING_COMMANDS = ("build", "generate", "colab-links", "publish")
@@ -81,7 +82,7 @@ def run_class_command(args):
         return _autograde(course, args.assignment, from_arguments(args))
     if args.command == "regrade":
         return _regrade(course, args.assignment, args.student.lower(), from_arguments(args))
-    nb_name = grading.notebook_name(course, args.assignment)
+    nb_name = Course(course).assignment(args.assignment).notebook_name
     if args.command in ("grade", "export"):  # a roster that cannot be read stops the command before any work
         roster = lms.read_roster(args.roster, args.roster_id) if args.roster else lms.Roster(args.roster_id, {})
         due = lms.parse_due(args.due) if args.due else None

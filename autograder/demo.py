@@ -16,6 +16,7 @@ from autograder.engine import grading
 from autograder.engine.options import Options
 from autograder.intake import collect
 from autograder.results import export, feedback, records
+from coursemodel.layout import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "tests" / "fixtures" / "01_elbo"
@@ -78,7 +79,7 @@ def run(options):
     assignment = expected()["assignment"]
     course = new_course(DEMO_COURSE)
     batch = sample_batch(course / "downloads" / f"{assignment}.zip")
-    nb_name = grading.notebook_name(course, assignment)
+    nb_name = Course(course).assignment(assignment).notebook_name
     print(f"demo course: {course}\nsample batch: {batch}")
     print("\n".join(collect.import_submissions(course, assignment, nb_name, batch).lines()))
     grading.autograde(course, assignment, options)

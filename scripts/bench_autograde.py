@@ -25,14 +25,15 @@ import nbformat
 
 from autograder import demo
 from autograder.engine import grading
-from autograder.engine.nbgrader_cli import assignments, run_nbgrader
+from autograder.engine.nbgrader_cli import run_nbgrader
 from autograder.engine.options import Options
+from coursemodel.layout import Course
 from bench_notebooks import KERNEL_PEAK, cell_span_seconds, probe_cell, probed_values
 
 
 def submit(course, student, assignment, folder, probe=False):
     """``folder``'s notebook of ``assignment`` (solutions or release) as the student's submission."""
-    name = grading.notebook_name(course, assignment)
+    name = Course(course).assignment(assignment).notebook_name
     notebook = nbformat.read(demo.ROOT / folder / assignment / name, as_version=4)
     if probe:
         notebook.cells.append(probe_cell({"kernel_peak_mib": KERNEL_PEAK}))
@@ -43,7 +44,7 @@ def submit(course, student, assignment, folder, probe=False):
 
 def graded_notebook(course, record, probe):
     """Seconds (and kernel peak) of one autograded notebook."""
-    path = course / "autograded" / record.student / record.assignment / grading.notebook_name(course, record.assignment)
+    path = Course(course).assignment(record.assignment).path("autograded", record.student)
     notebook = nbformat.read(path, as_version=4)
     probed = probed_values(notebook.cells.pop()) if probe else {}
     cells = cell_span_seconds(notebook)
@@ -60,7 +61,7 @@ def main():
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     course = demo.new_course(args.out.resolve().parent / "course")
-    names = args.assignments or assignments(course)
+    names = args.assignments or Course(course).assignment_names()
     run_nbgrader(course, "generate_assignment", "*", "--force")
     if args.kind == "batch":
         names = names[:1]

@@ -19,16 +19,14 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from coursemodel.cells import BEGIN_SOLUTION, END_SOLUTION, grade_id, is_marker, nbgrader
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "autograder" / "tests" / "fixtures" / "01_elbo"
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_elbo" / "elbo.ipynb", as_version=4)
 RELEASE = nbformat.read(ROOT / "release" / "01_elbo" / "elbo.ipynb", as_version=4)
 OTHER = nbformat.read(ROOT / "release" / "02_naive_bayes" / "naive_bayes.ipynb", as_version=4)
 STUB = "raise NotImplementedError()"
-
-
-def grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def index_of(nb, name):
@@ -41,11 +39,11 @@ def with_answers(names):
     for name in names:
         answer = SOLUTION.cells[index_of(SOLUTION, name)].source.splitlines()
         nb.cells[index_of(nb, name)].source = "\n".join(
-            line for line in answer if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+            line for line in answer if not is_marker(line, (BEGIN_SOLUTION, END_SOLUTION)))
     return nb
 
 
-ANSWERED = with_answers([grade_id(c) for c in SOLUTION.cells if c.metadata.get("nbgrader", {}).get("solution")])
+ANSWERED = with_answers([grade_id(c) for c in SOLUTION.cells if nbgrader(c).get("solution")])
 
 
 def replace_stubs(nb, line):
@@ -374,7 +372,7 @@ def wrong_values(trick, wrapper):
     """Every answer written, each return wrapped in ``wrapper`` (defined by ``trick``, a cell after the setup)."""
     nb = insert_after(ANSWERED, "setup", trick)
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+        if nbgrader(cell).get("solution") and cell.cell_type == "code":
             cell.source = re.sub(r"^(\s+)return (.+)$", rf"\1return {wrapper}((\2))", cell.source, flags=re.M)
     return nb
 
@@ -383,7 +381,7 @@ def with_metadata(nb, name, change):
     """A copy of ``nb`` whose cell ``name`` has ``change`` applied to its nbgrader metadata."""
     nb = copy.deepcopy(nb)
     cell = nb.cells[index_of(nb, name)]
-    cell.metadata["nbgrader"] = change(dict(cell.metadata["nbgrader"]))
+    cell.metadata["nbgrader"] = change(dict(nbgrader(cell)))
     return nb
 
 
@@ -517,7 +515,7 @@ def notebooks():
     yield "newer-format", odd(newer_format)
     yield "odd-types", odd(odd_types)
     yield "utf-16", odd(lambda nb: None).encode("utf-16")
-    own = [grade_id(c) for c in SOLUTION.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    own = [grade_id(c) for c in SOLUTION.cells if nbgrader(c).get("solution")]
     yield "borrow-reference", insert_after(with_answers([name for name in own if name not in ("bernoulli", "gaussian")]),
                                            "gaussian", BORROW_REFERENCE)
 

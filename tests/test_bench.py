@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from authoring.notebooks import bound_names
+from coursemodel.code import bound_names
 from autograder.tests.grading_support import needs_sandbox
 from course import vae_training
 

@@ -20,8 +20,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from browser_support import ROOT, SCREENSHOTS, TOKEN, chromium, jupyter_lab, needs_chromium
-from autograder.engine.nbgrader_cli import assignments, gradebook_url, run_nbgrader
-from autograder.results.notebook_report import hidden_lines, split_hidden
+from autograder.engine.nbgrader_cli import gradebook_url, run_nbgrader
+from autograder.results.notebook_report import hidden_lines
+from coursemodel.cells import grade_id, nbgrader, split_hidden
+from coursemodel.layout import Course
 
 pytestmark = [needs_chromium, pytest.mark.skipif(shutil.which("bwrap") is None,
                                                  reason="bubblewrap is not installed (make install installs it)")]
@@ -29,7 +31,7 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 expect, PlaywrightError = playwright.expect, playwright.Error
 
 ASSIGNMENT, NOTEBOOK = "01_elbo", "elbo"  # the cheapest notebook to grade: the TA's part is the same in every one
-ASSIGNMENTS = assignments(ROOT)
+ASSIGNMENTS = Course(ROOT).assignment_names()
 GOOD_LOGSUMEXP = "return tf.squeeze(tf.math.log(total) + m, axis=axis)"
 BAD_LOGSUMEXP = "return tf.math.log(tf.reduce_sum(tf.exp(a), axis=axis))"  # overflows at 1000: test_logsumexp fails
 WRITTEN, TEST, ANSWER = "q_underflow", "test_logsumexp", "logsumexp"  # a written answer; a test and its answer cell
@@ -68,7 +70,7 @@ def term(reference_class, tmp_path_factory):
     downloads = root / "downloads"
     downloads.mkdir()
     solution = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    answer = next(c for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER)
+    answer = next(c for c in solution.cells if grade_id(c) == ANSWER)
     assert answer.source.count(GOOD_LOGSUMEXP) == 1
     answer.source = answer.source.replace(GOOD_LOGSUMEXP, BAD_LOGSUMEXP)
     received(datetime(2026, 11, 21, 2, 30), f"cy_{NOTEBOOK}.ipynb", nbformat.writes(solution), downloads)
@@ -198,7 +200,7 @@ def test_export_counts_manual_grades_and_writes_the_lms_files(term):
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *ASSIGNMENTS]  # all graded
     assert [row[0] for row in canvas[2:]] == ["Lovelace, Ada", "Chen, Cy", "Diaz, Dee", "release"]
     column = canvas[0].index(ASSIGNMENT)
-    possible = sum(cell.metadata.get("nbgrader", {}).get("points", 0)
+    possible = sum(nbgrader(cell).get("points", 0)
                    for cell in nbformat.read(ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4).cells)
     assert canvas[1][column] == f"{possible:g}" and canvas[3][column] == f"{float(cy['total']):g}" and canvas[4][column] == ""
     assert canvas[3][canvas[0].index("04_vae")] == ""  # cy sent 01 only
@@ -211,7 +213,7 @@ def test_regrading_one_student_after_a_fix_to_the_tests_keeps_what_the_ta_gave(t
     does) and regrades cy alone: the autograded score changes, the TA's grades and comments stay."""
     path = term.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     source = nbformat.read(path, as_version=4)
-    cell = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == TEST)
+    cell = next(c for c in source.cells if grade_id(c) == TEST)
     cell.source = "\n".join(cell.source.splitlines()[:3])  # the first check only, which the overflow passes
     nbformat.write(source, path)
     run_nbgrader(term.course, "generate_assignment", ASSIGNMENT, "--force")

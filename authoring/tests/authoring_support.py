@@ -2,9 +2,9 @@
 import subprocess
 
 from authoring import ROOT
-from autograder.engine.nbgrader_cli import assignments
+from coursemodel.layout import Course
 
-ASSIGNMENTS = assignments(ROOT)
+ASSIGNMENTS = Course(ROOT).assignment_names()
 
 
 def git(folder, *args):

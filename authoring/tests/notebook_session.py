@@ -12,7 +12,9 @@ import os
 from jupyter_client.manager import start_new_kernel
 
 from authoring import ROOT
-from authoring.notebooks import bound_names, free_names, nbgrader, solved_source, source_notebook
+from coursemodel.cells import nbgrader, solved_source
+from coursemodel.code import bound_names, free_names
+from coursemodel.layout import Course
 
 KERNEL_ENV = {"NBGRADER_EXECUTION": "autograde", "COURSE_OFFLINE": "1", "MPLBACKEND": "Agg",
               "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
@@ -39,7 +41,7 @@ class NotebookSession:
     """A kernel holding one assignment's source notebook, run with its solutions."""
 
     def __init__(self, assignment, folder, timeout=600):
-        _, notebook = source_notebook(ROOT, assignment)
+        notebook = Course(ROOT).assignment(assignment).read()
         cells = [c for c in notebook.cells if c.cell_type == "code"]
         self.tests = {nbgrader(c)["grade_id"]: c.source for c in cells if nbgrader(c).get("grade")}
         self.solutions = {nbgrader(c)["grade_id"]: _runnable(c) for c in cells if nbgrader(c).get("solution")}

@@ -17,7 +17,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from authoring.notebooks import bound_names
+from coursemodel.code import bound_names
 
 KERNEL = "student"
 KERNEL_ENV = {"COURSE_FAST": "1", "COURSE_OFFLINE": "1", "MPLBACKEND": "Agg", "PYTHONNOUSERSITE": "1"}

@@ -8,9 +8,11 @@ import pytest
 
 from authoring import ROOT, references
 from authoring.generate import VISIBLE_TESTS, regenerate
-from autograder.engine.nbgrader_cli import assignments, read_grades, run_nbgrader
+from autograder.engine.nbgrader_cli import read_grades, run_nbgrader
+from coursemodel.cells import grade_id, nbgrader
+from coursemodel.layout import Course
 
-ASSIGNMENTS = assignments(ROOT)
+ASSIGNMENTS = Course(ROOT).assignment_names()
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
@@ -19,7 +21,7 @@ def _notebooks(folder):
 
 
 def _graded(cell, key):
-    return cell.metadata.get("nbgrader", {}).get(key, False)
+    return nbgrader(cell).get(key, False)
 
 
 def test_there_are_assignments():
@@ -63,7 +65,7 @@ def test_hidden_tests_never_reach_the_release_or_the_solutions(path):
 def test_source_notebooks_follow_the_course_anatomy(path):
     notebook = nbformat.read(path, as_version=4)
     cells = notebook.cells
-    grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c.metadata]
+    grade_ids = [grade_id(c) for c in cells if nbgrader(c)]
     assert len(grade_ids) == len(set(grade_ids)), "grade ids must be unique"
     setup = next(c for c in cells if c.cell_type == "code")
     assert "from course import" in setup.source and "runtime.setup(" in setup.source, "first code cell: the setup"
@@ -73,9 +75,9 @@ def test_source_notebooks_follow_the_course_anatomy(path):
     written = [c for c in cells if c.cell_type == "markdown" and _graded(c, "solution")]
     assert tests and answers and written
     for cell in written:
-        points = cell.metadata.nbgrader.points
+        points = nbgrader(cell)["points"]
         marking = f"*Marking ({points:g} point{'' if points == 1 else 's'}).*"
-        assert marking in cell.source, f"{cell.metadata.nbgrader.grade_id}: the model answer says how to mark: {marking}"
+        assert marking in cell.source, f"{grade_id(cell)}: the model answer says how to mark: {marking}"
     for cell in cells:
         if cell not in written:
             assert "Model answer" not in cell.source and "*Marking (" not in cell.source, (
@@ -83,16 +85,16 @@ def test_source_notebooks_follow_the_course_anatomy(path):
     for question, answer in zip(cells, cells[1:]):
         asked = re.search(r"\*\((\d+) points?; write your answer in the cell below\.\)\*", question.source)
         if asked:
-            assert answer in written and answer.metadata.nbgrader.points == int(asked.group(1)), (
+            assert answer in written and nbgrader(answer)["points"] == int(asked.group(1)), (
                 f"cell {question.get('id')}: the next cell must be its graded answer, worth {asked.group(1)} points")
     for cell in answers:
-        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.metadata.nbgrader.grade_id
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, grade_id(cell)
     for cell in tests:
-        name = cell.metadata.nbgrader.grade_id
+        name = grade_id(cell)
         visible = HIDDEN.sub("", cell.source)
         assert "### BEGIN HIDDEN TESTS" in cell.source, f"{name}: add hidden tests"
         assert re.search(r"assert|checks\.", visible), f"{name}: give the student visible checks too"
-        assert cell.metadata.nbgrader.points > 0
+        assert nbgrader(cell)["points"] > 0
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -11,7 +11,8 @@ import yaml
 
 from authoring import ROOT, colab, leaks, publish, references
 from authoring.__main__ import main as authoring_main
-from authoring.notebooks import source_notebook, split_cell
+from coursemodel.cells import split_cell
+from coursemodel.layout import Course
 from autograder.__main__ import main as autograder_main
 from autograder.intake.collect import DEFAULT_PATTERN
 from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
@@ -109,7 +110,7 @@ def _plant(edition, path, text):
 
 def _answer_line(assignment, hidden=False):
     """A distinctive line of a solution block (or a hidden test) of ``assignment``."""
-    _, notebook = source_notebook(ROOT, assignment)
+    notebook = Course(ROOT).assignment(assignment).read()
     for cell in notebook.cells:
         if (cell.cell_type == "code") and (("HIDDEN TESTS" in cell.source) == hidden):
             answers, _ = split_cell(cell)
@@ -133,14 +134,15 @@ def test_the_scan_finds_every_kind_of_leak(editions, tmp_path):
     notebook.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"x = 1\n{hidden}\n")]
     nbformat.write(notebook, edition / "assignments/05_posteriors/posteriors.ipynb")
     _plant(edition, "source/05_posteriors/posteriors.ipynb", "{}")
-    _plant(edition, "notes.md", "### BEGIN SOLUTION\n")
+    _plant(edition, "notes.md", "### BEGIN SOLUTION\nx = 1  # BEGIN HIDDEN TESTS, inside a line as nbgrader finds it\n")
     found = {(leak.path, leak.kind, leak.detail) for leak in leaks.scan(edition, ROOT, "05_posteriors")}
     assert found == {("course/plots.py", "answer line", solution), ("course/data.py", "definition", "svi_top_half"),
                      ("course/_data/visible_tests.json", "answer line", hidden),
                      ("assignments/05_posteriors/posteriors.ipynb", "answer line", hidden),
                      ("source/05_posteriors/posteriors.ipynb", "instructor file",
                       "the instructor's side of the course"),
-                     ("notes.md", "answer marker", "### BEGIN SOLUTION")}
+                     ("notes.md", "answer marker", "BEGIN SOLUTION"),
+                     ("notes.md", "answer marker", "BEGIN HIDDEN TESTS")}
 
 
 def test_a_later_edition_is_not_fit_for_an_earlier_deadline(editions):

@@ -20,7 +20,9 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from authoring import ROOT, colab
-from authoring.notebooks import defined_names, is_solution_cell, nbgrader, solved_source, source_notebook
+from coursemodel.cells import is_solution_cell, nbgrader, solved_source
+from coursemodel.code import defined_names
+from coursemodel.layout import Course
 from authoring.publish import LAB_PACKAGES
 from student_runtime import StudentRuntime, errors, not_from_stubs
 
@@ -130,7 +132,7 @@ def array_answers(source):
 def test_the_docstrings_say_which_answers_must_be_tensors():
     kinds = {}
     for assignment in ASSIGNMENTS:
-        for cell in source_notebook(ROOT, assignment)[1].cells:
+        for cell in Course(ROOT).assignment(assignment).read().cells:
             if cell.cell_type == "code" and is_solution_cell(cell):
                 arrays = array_answers(solved_source(cell))
                 kinds.update({name: "array" if name in arrays else "tensor"
@@ -146,7 +148,7 @@ def test_the_docstrings_say_which_answers_must_be_tensors():
 def test_the_release_with_answers_planted_finishes_with_a_full_self_check(runtime, editions, assignment, tmp_path):
     runtime.install(editions[assignment], assignment)
     path, notebook = _notebook(editions[assignment], assignment)
-    executed, _ = _run(runtime, planted(notebook, source_notebook(ROOT, assignment)[1]), path, tmp_path)
+    executed, _ = _run(runtime, planted(notebook, Course(ROOT).assignment(assignment).read()), path, tmp_path)
     assert errors(executed) == []
     printed = "".join(o.get("text", "") for cell in executed.cells[-2:-1] for o in cell.outputs)
     name, passed, total = SELF_CHECK.search(printed).groups()

@@ -35,26 +35,20 @@ from tqdm.auto import tqdm
 
 from autograder.engine import cluster, worker
 from autograder.engine.options import Options
-from autograder.engine.nbgrader_cli import assignments, gradebook_url, run_nbgrader
+from autograder.engine.nbgrader_cli import gradebook_url, run_nbgrader
 from autograder.engine.worker import Outcome, Task
 from autograder.intake import repair
 from autograder.intake.collect import SAFE_STUDENT_ID
 from autograder.results import records
 from autograder.results.notebook_report import Report, check_notebook, describe, sanitize
-
-
-def notebook_name(course_root, assignment):
-    """The assignment's notebook file name (one notebook per assignment in this course)."""
-    names = sorted(p.name for p in Path(course_root, "source", assignment).glob("*.ipynb"))
-    if len(names) != 1:
-        raise ValueError(f"assignment {assignment} must have exactly one notebook in source/, has {names}")
-    return names[0]
+from coursemodel.cells import nbgrader
+from coursemodel.layout import Course
 
 
 def grader_key(course_root, assignment):
     """Hash of everything that decides a grade: the source notebook (its tests), the course's config, and the
     grader with the course package (``worker.environment_digest``)."""
-    return records.file_sha256(Path(course_root, "source", assignment, notebook_name(course_root, assignment)),
+    return records.file_sha256(Course(course_root).assignment(assignment).path(),
                                Path(course_root, "nbgrader_config.py")) + worker.environment_digest()[:16]
 
 
@@ -75,7 +69,7 @@ def notebook_imports(source):
     gives ``m`` and ``m.n``, which may not be a module)."""
     found = []
     for cell in source.cells:
-        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("locked"):
+        if cell.cell_type != "code" or not nbgrader(cell).get("locked"):
             continue
         try:
             tree = ast.parse(cell.source)
@@ -94,7 +88,7 @@ def notebook_imports(source):
 
 def bundle(course_root, assignment):
     """The assignment's grading bundle: source notebook, config, and a gradebook of only this assignment."""
-    nb_name = notebook_name(course_root, assignment)
+    nb_name = Course(course_root).assignment(assignment).notebook_name
     source = Path(course_root, "source", assignment, nb_name)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp, "gradebook.db")
@@ -216,7 +210,7 @@ def pending(course_root, assignment, students=None):
     """The Pending of ``assignment``: submissions without an up-to-date record; with ``students``, those
     students' submissions, up to date or not (a regrade)."""
     key = grader_key(course_root, assignment)
-    nb_name = notebook_name(course_root, assignment)
+    nb_name = Course(course_root).assignment(assignment).notebook_name
     found = Pending()
     for folder in sorted(Path(course_root, "submitted").glob(f"*/{assignment}")):
         path, student = folder / nb_name, folder.parent.name
@@ -261,7 +255,8 @@ def _prepare(course_root, assignment, students):
     ensure_in_gradebook(course_root, assignment)
     found = pending(course_root, assignment, students)
     print("\n".join(found.lines(assignment)), end="\n" if found.lines(assignment) else "", flush=True)
-    return _Assignment(assignment, notebook_name(course_root, assignment), grader_key(course_root, assignment),
+    return _Assignment(assignment, Course(course_root).assignment(assignment).notebook_name,
+                       grader_key(course_root, assignment),
                        _max_code_score(course_root, assignment), found.todo, found.faults)
 
 
@@ -353,10 +348,11 @@ def autograde(course_root, assignment, options=Options(), progress=True, student
     submissions then share the workers), or regrade those of ``students``; return the new records."""
     course_root = Path(course_root).resolve()
     names = [assignment] if isinstance(assignment, str) else list(assignment)
-    unknown = [name for name in names if name not in assignments(course_root)]
+    known = Course(course_root).assignment_names()
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise ValueError(f"no assignment {', '.join(map(repr, unknown))} in {course_root / 'source'}; "
-                         f"known: {', '.join(assignments(course_root))}")
+                         f"known: {', '.join(known)}")
     parts = [_prepare(course_root, name, students) for name in names]
     pending_total = sum(len(part.todo) for part in parts)
     run = _Run(course_root, tqdm(total=pending_total, desc=f"autograding {', '.join(names)}", unit="notebook",

@@ -15,12 +15,6 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message carries the end of its log."""
 
 
-def assignments(course_root):
-    """Assignment names: folders of ``source/`` that hold at least one notebook, sorted."""
-    source = Path(course_root) / "source"
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
-
-
 def gradebook_url(course_root):
     """SQLAlchemy URL of a course's gradebook."""
     return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"

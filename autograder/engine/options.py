@@ -46,7 +46,8 @@ def add_arguments(parser, defaults=Options()):
         target = groups[group] if group else parser
         default = getattr(defaults, setting.name)
         if setting.type is bool:
-            target.add_argument(_flag(setting), dest=setting.name, default=default, help=setting.metadata["description"],
+            target.add_argument(_flag(setting), dest=setting.name, default=default,
+                                help=setting.metadata["description"],
                                 action="store_false" if setting.default else "store_true")
         else:
             target.add_argument(_flag(setting), dest=setting.name, type=int if setting.type is int else str,

@@ -20,6 +20,7 @@ from autograder.judge.judge import Judge
 from autograder.judge.remote import INSTALL
 from autograder.kernel.agent import REQUEST
 from autograder.kernel.kernels import WAIT_SLICE, wait_in_slices
+from coursemodel.cells import grade_id, is_test_cell
 
 GUARD_SOURCE = Path(__file__).parents[1].joinpath("kernel", "guard.py").read_text()
 INSTALL_GUARD = (
@@ -33,11 +34,6 @@ INSTALL_GUARD = (
 CUT_NOTE = "... output cut by the autograder: "
 CHANGED_NOTE = "autograder: the notebook's code had replaced (nothing undone, no point depends on it): "
 STOPPED_ERROR = "NotRun"
-
-
-def is_test_cell(cell):
-    """A read-only code cell that carries points: the tests of an answer."""
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 def plain_output(kind, content):
@@ -204,7 +200,7 @@ class JudgedExecute(PreparedExecute):
     def preprocess_cell(self, cell, resources, index):
         if getattr(self, "_guarded_client", None) is not self.kc:
             self._install_guard()
-        name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"number {index + 1}"
+        name = grade_id(cell) or f"number {index + 1}"
         if cell.cell_type != "code":
             return cell, resources
         if self._stopped:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder.kernel import cgroups, kernels, sandbox
 from autograder.results import records
+from coursemodel import cells
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,14 @@ class WorkerRefused(RuntimeError):
 
 def grader_files():
     """Every file that can change a verdict, with the name it is hashed under: the grader's code (engine,
-    judge, the kernel's side, intake, results) and the whole course package, which the judge and the kernels
-    import (its checks, data and models). A source notebook, with its tests, is hashed with its assignment."""
-    grader = Path(__file__).parents[1]
+    judge, the kernel's side, intake, results), the course model it reads notebooks with, and the whole
+    course package, which the judge and the kernels import (its checks, data and models). A source notebook,
+    with its tests, is hashed with its assignment."""
     package = sandbox.course_package()
-    found = [(f"autograder/{p.relative_to(grader)}", p) for p in sorted(grader.rglob("*.py"))
-             if "tests" not in p.relative_to(grader).parts]
+    found = []
+    for code in (Path(__file__).parents[1], Path(cells.__file__).parent):
+        found += [(f"{code.name}/{p.relative_to(code)}", p) for p in sorted(code.rglob("*.py"))
+                  if "tests" not in p.relative_to(code).parts]
     found += [(f"course/{p.relative_to(package)}", p) for p in sorted(package.rglob("*"))
               if p.is_file() and "__pycache__" not in p.parts]
     return found

@@ -23,9 +23,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from autograder.judge.remote import Channel, KernelError, RemoteName
+from coursemodel.cells import SETUP_ID, grade_id
 
 JUDGE_TAG = "judge"
-SETUP_ID = "setup"
 
 
 def _names(source):
@@ -85,7 +85,7 @@ def without_display(source):
 
 def is_judge_setup(cell):
     """A given cell of the source notebook that the judge runs too: the setup cell, or one tagged ``judge``."""
-    return cell.cell_type == "code" and (cell.metadata.get("nbgrader", {}).get("grade_id") == SETUP_ID
+    return cell.cell_type == "code" and (grade_id(cell) == SETUP_ID
                                          or JUDGE_TAG in cell.metadata.get("tags", []))
 
 

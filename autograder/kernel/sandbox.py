@@ -42,6 +42,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from coursemodel.layout import may_see
 
 WORKDIR = "/home/student"
 KERNEL_ENV = {
@@ -88,12 +89,12 @@ def course_package():
 def student_package(assignment, folder):
     """A copy of the helper package in ``folder`` as the students of ``assignment`` have it: without the
     files that hold or build on the answers of that assignment or a later one
-    (``_data/reference_files.json``, in the sorted order of assignment names); readable by the kernel's user."""
+    (``_data/reference_files.json``, ``coursemodel.layout.may_see``); readable by the kernel's user."""
     package = course_package()
     table = json.loads((package / "_data" / "reference_files.json").read_text())
     shutil.copytree(package, folder, ignore=shutil.ignore_patterns("__pycache__"))
     for path, owner in table.items():
-        if owner >= assignment:
+        if not may_see(assignment, owner):
             (Path(folder) / path).unlink(missing_ok=True)
     for path in [Path(folder), *Path(folder).rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)

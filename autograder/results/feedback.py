@@ -27,9 +27,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.engine.nbgrader_cli import NbgraderError, run_nbgrader
-from autograder.engine.preprocessors import is_test_cell
 from autograder.results import records
-from autograder.results.notebook_report import read_quietly, release_tests, split_hidden, test_outcome
+from autograder.results.notebook_report import read_quietly, release_tests, test_outcome
+from coursemodel.cells import grade_id, is_test_cell, nbgrader, split_hidden
 
 HIDDEN_PLACEHOLDER = "# (hidden tests: not shown)"
 
@@ -62,8 +62,8 @@ class StudentView(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if is_test_cell(cell):
-            outcome = test_outcome(cell, self._release.get(cell.metadata.nbgrader["grade_id"]))
-            given = cell.metadata.nbgrader.get("score")  # the gradebook's (GetGrades): a TA's override wins
+            outcome = test_outcome(cell, self._release.get(grade_id(cell)))
+            given = nbgrader(cell).get("score")  # the gradebook's (GetGrades): a TA's override wins
             if given is not None and float(given) != outcome["points"]:
                 outcome.update(points=float(given), checks_gave=outcome["points"])
             visible, hidden, _ = split_hidden(cell.source)

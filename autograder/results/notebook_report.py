@@ -17,12 +17,11 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from autograder.engine.nbgrader_cli import assignments
-from autograder.engine.preprocessors import CHANGED_NOTE, CUT_NOTE, STOPPED_ERROR, is_test_cell
+from autograder.engine.preprocessors import CHANGED_NOTE, CUT_NOTE, STOPPED_ERROR
 from autograder.results import records
+from coursemodel.cells import grade_id, is_marker, is_test_cell, nbgrader, split_hidden
+from coursemodel.layout import Course
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
@@ -38,19 +37,14 @@ def read_quietly(text):
 
 def grade_ids(notebook):
     """nbgrader grade ids of a notebook's cells, in order (repeats kept; malformed ones skipped)."""
-    found = (cell.get("metadata", {}).get("nbgrader") for cell in notebook.cells)
-    return [m["grade_id"] for m in found if isinstance(m, dict) and isinstance(m.get("grade_id"), str)
-            and m["grade_id"]]
+    found = (grade_id(cell) for cell in notebook.cells)
+    return [name for name in found if isinstance(name, str) and name]
 
 
-@lru_cache(maxsize=None)
 def _assignment_ids(course_root):
     """Grade ids of every assignment's source notebook."""
-    ids = {}
-    for assignment in assignments(course_root):
-        for path in Path(course_root, "source", assignment).glob("*.ipynb"):
-            ids.setdefault(assignment, set()).update(grade_ids(nbformat.read(path, as_version=4)))
-    return ids
+    course = Course(course_root)
+    return {name: set(grade_ids(course.assignment(name).read())) for name in course.assignment_names()}
 
 
 FLAGS = ("grade", "solution", "locked", "task")
@@ -92,11 +86,8 @@ def _grading_part(metadata):
 def sanitize(course_root, assignment, notebook):
     """The submission made gradable: every cell's grading metadata is that of the source notebook's
     cell with its grade id, or none at all. Returns (notebook, sentences about what was changed)."""
-    source = {}
-    for path in Path(course_root, "source", assignment).glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if "nbgrader" in cell.metadata:
-                source[cell.metadata.nbgrader.get("grade_id")] = cell
+    source = {grade_id(cell): cell for cell in Course(course_root).assignment(assignment).read().cells
+              if nbgrader(cell)}
     messages = []
     for number, cell in enumerate(notebook.cells, start=1):
         if "nbgrader" not in cell.get("metadata", {}):
@@ -125,16 +116,6 @@ def sanitize(course_root, assignment, notebook):
     return notebook, messages
 
 
-def split_hidden(source):
-    """(visible part, hidden part, first line number of the hidden part or None) of a test cell."""
-    lines = source.splitlines()
-    for number, line in enumerate(lines, start=1):
-        if line.strip() == BEGIN_HIDDEN:
-            hidden = lines[number - 1:]
-            return "\n".join(lines[:number - 1]), "\n".join(hidden), number
-    return source, "", None
-
-
 def failing_line(error_output):
     """Line number, within the cell, of the statement that raised (None if not found)."""
     text = ANSI.sub("", "\n".join(error_output.get("traceback", [])))
@@ -147,7 +128,7 @@ def hidden_lines(source):
     """The distinctive lines of a test cell's hidden part, stripped."""
     _, hidden, _ = split_hidden(source)
     return frozenset(line.strip() for line in hidden.splitlines()
-                     if len(line.strip()) >= 8 and line.strip() not in (BEGIN_HIDDEN, END_HIDDEN))
+                     if len(line.strip()) >= 8 and not is_marker(line))
 
 
 def error_summary(error):
@@ -170,7 +151,7 @@ def test_outcome(cell, release_source=None):
     _, hidden, hidden_start = split_hidden(cell.source)
     errors = [o for o in cell.outputs if o.output_type == "error"]
     stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
-    outcome = {"name": cell.metadata.nbgrader["grade_id"], "points": score, "max_points": max_score,
+    outcome = {"name": grade_id(cell), "points": score, "max_points": max_score,
                "visible": "passed", "hidden": "passed" if hidden else None, "reason": "", "student_reason": ""}
     stopped = [o for o in errors if o.ename in (STOPPED_ERROR, "DeadKernelError")]
     if stopped:
@@ -227,7 +208,7 @@ def detector_notes(cell):
 
 def test_sources(notebook):
     """{grade id: source} of a notebook's test cells."""
-    return {cell.metadata.nbgrader["grade_id"]: cell.source for cell in notebook.cells if is_test_cell(cell)}
+    return {grade_id(cell): cell.source for cell in notebook.cells if is_test_cell(cell)}
 
 
 @dataclass
@@ -267,7 +248,7 @@ def describe(course_root, assignment, submitted, autograded_path, report=None):
         if edited:
             report.add(f"test cells were edited; the original tests were run: {', '.join(edited)}")
     for number, cell in enumerate(autograded.cells, start=1):
-        name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"number {number}"
+        name = grade_id(cell) or f"number {number}"
         if any(CUT_NOTE in o.get("text", "") for o in cell.get("outputs", [])):
             report.add(f"cell {name} printed too much; its output was cut in the graded copy")
         if not is_test_cell(cell):

@@ -15,6 +15,7 @@ from autograder import demo  # noqa: E402
 from autograder.engine import grading  # noqa: E402
 from autograder.intake import collect  # noqa: E402
 from autograder.results import export, feedback  # noqa: E402
+from coursemodel.layout import Course  # noqa: E402
 
 from grading_support import (ASSIGNMENT, WORKER_KILLER, HandStartedCluster, WorkerKiller, checksums,  # noqa: E402
                              descendants, student_groups, tree)
@@ -35,7 +36,7 @@ def graded_class(tmp_path_factory):
     shutil.copy(downloads / "correct_elbo.ipynb", downloads / f"{WORKER_KILLER}_elbo.ipynb")
     before = tree(root, skip=course)
     course_before = checksums(course)
-    nb_name = grading.notebook_name(course, ASSIGNMENT)
+    nb_name = Course(course).assignment(ASSIGNMENT).notebook_name
     report = collect.import_submissions(course, ASSIGNMENT, nb_name, downloads)
     cluster = HandStartedCluster(tmp_path_factory.mktemp("cluster"), workers=2, refusing=1)
     try:

@@ -13,7 +13,8 @@ from nbgrader.api import Gradebook
 from autograder import demo
 from autograder.engine.nbgrader_cli import gradebook_url
 from autograder.results import records
-from autograder.results.notebook_report import hidden_lines, split_hidden
+from autograder.results.notebook_report import hidden_lines
+from coursemodel.cells import split_hidden
 from grading_support import ASSIGNMENT, WORKER_KILLER, checksums, tree
 
 GOLDEN = demo.expected()
