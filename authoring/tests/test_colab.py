@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 from authoring import ROOT, colab
+from coursemodel.cells import setup_cell
 
 NOTEBOOKS = sorted(p for folder in ("source", "release", "solutions") for p in (ROOT / folder).glob("*/*.ipynb"))
 REPO = colab.repository(ROOT)
@@ -14,7 +15,7 @@ REPO = colab.repository(ROOT)
 
 def colab_part(path):
     """The lines of a notebook's setup cell that come before the course is imported."""
-    setup = colab._setup_cell(nbformat.read(path, as_version=4))
+    setup = setup_cell(nbformat.read(path, as_version=4))
     return setup.source[:setup.source.index("from course import")]
 
 

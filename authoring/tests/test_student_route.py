@@ -20,10 +20,10 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from authoring import ROOT, colab
-from coursemodel.cells import is_solution_cell, nbgrader, solved_source
+from authoring.publish import LAB_PACKAGES
+from coursemodel.cells import is_solution_cell, nbgrader, setup_cell, solved_source
 from coursemodel.code import defined_names
 from coursemodel.layout import Course
-from authoring.publish import LAB_PACKAGES
 from student_runtime import StudentRuntime, errors, not_from_stubs
 
 from authoring_support import ASSIGNMENTS
@@ -58,7 +58,7 @@ def runtime(editions, tmp_path_factory):
     kernel = next(r for r in project["optional-dependencies"]["dev"] if r.startswith(LAB_PACKAGES[1]))
     student.create([kernel, *project["dependencies"]])  # what a Colab runtime has before the setup cell
     last = ASSIGNMENTS[-1]
-    setup = colab._setup_cell(nbformat.read(editions[last] / "assignments" / last / next(
+    setup = setup_cell(nbformat.read(editions[last] / "assignments" / last / next(
         p.name for p in (editions[last] / "assignments" / last).glob("*.ipynb")), as_version=4)).source
     url = f"git+https://github.com/{colab.repository(ROOT)}"
     assert setup.count(url) == 1, "the setup cell installs from the student repository"
