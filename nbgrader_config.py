@@ -5,7 +5,7 @@ from pathlib import Path
 from nbgrader.server_extensions.formgrader.handlers import template_path as NBGRADER_TEMPLATES
 
 from autograder.engine.options import Options
-from autograder.kernel.stderr_noise import KERNEL_ENV, PATTERN
+from autograder.kernel.stderr_noise import PATTERN, QUIET_TENSORFLOW
 from autograder.results import feedback
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
@@ -24,7 +24,7 @@ c.GenerateSolution.preprocessors = [
 ]
 
 # Kernels started by nbgrader inherit this process's environment.
-for name, value in KERNEL_ENV.items():
+for name, value in QUIET_TENSORFLOW.items():
     os.environ.setdefault(name, value)
 
 # TensorFlow's own stderr lines must never zero a correct answer.

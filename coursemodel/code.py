@@ -83,6 +83,22 @@ def free_names(source):
     return loaded - bound
 
 
+def imported_modules(source):
+    """Modules that ``source`` imports anywhere, in order (``from m import n`` gives ``m`` and ``m.n``, which may
+    not be a module; relative imports are left out); none if it does not parse (IPython magics)."""
+    tree = _parse(source)
+    found = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found += [name for name in names if name not in found]
+    return found
+
+
 def imports(source):
     """{bound name: import statement} of the top-level imports of ``source``."""
     found = {}

@@ -74,3 +74,6 @@ def test_the_code_reader_finds_definitions_bindings_reads_and_imports():
     assert code.bound_names(source) >= {"np", "st", "f", "C", "w", "y"}
     assert code.free_names(source) == {"np", "z"}  # imports are read from the setup cell, not bound here
     assert code.imports(source) == {"np": "import numpy as np", "st": "from scipy import stats as st"}
+    assert code.imported_modules(source + "def h():\n    import os.path\n    from . import mine\n") == [
+        "numpy", "scipy", "scipy.stats", "os.path"]  # at any depth; relative imports left out
+    assert code.imported_modules("%matplotlib inline\nimport numpy") == []  # IPython, not Python

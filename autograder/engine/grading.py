@@ -11,7 +11,6 @@ hash, so a run that was killed and started again grades only what is new,
 changed or unfinished.
 """
 
-import ast
 import collections
 import contextlib
 import hashlib
@@ -42,6 +41,7 @@ from autograder.intake.collect import SAFE_STUDENT_ID
 from autograder.results import records
 from autograder.results.notebook_report import Report, check_notebook, describe, sanitize
 from coursemodel.cells import nbgrader
+from coursemodel.code import imported_modules
 from coursemodel.layout import Course
 
 
@@ -65,24 +65,11 @@ def ensure_in_gradebook(course_root, assignment):
 
 
 def notebook_imports(source):
-    """Modules the read-only code cells of a source notebook import, in order (``from m import n``
-    gives ``m`` and ``m.n``, which may not be a module)."""
+    """Modules the read-only code cells of a source notebook import, in order."""
     found = []
     for cell in source.cells:
-        if cell.cell_type != "code" or not nbgrader(cell).get("locked"):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:  # IPython magics
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            else:
-                continue
-            found += [name for name in names if name not in found]
+        if cell.cell_type == "code" and nbgrader(cell).get("locked"):
+            found += [name for name in imported_modules(cell.source) if name not in found]
     return tuple(found)
 
 

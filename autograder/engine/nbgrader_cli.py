@@ -5,7 +5,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.kernel.stderr_noise import KERNEL_ENV
+from autograder.kernel.stderr_noise import QUIET_TENSORFLOW
 
 NBGRADER = "import autograder, runpy; runpy.run_module('nbgrader', run_name='__main__', alter_sys=True)"  # python -m
 # nbgrader, after this package's process-wide settings (``autograder/__init__.py``)
@@ -22,7 +22,7 @@ def gradebook_url(course_root):
 
 def run_nbgrader(course_root, *args, log_path=None, timeout=None):
     """Run ``nbgrader ARGS`` with ``course_root`` as working directory; returns its log text."""
-    env = {**os.environ, **KERNEL_ENV, "MPLBACKEND": "Agg"}
+    env = {**os.environ, **QUIET_TENSORFLOW, "MPLBACKEND": "Agg"}
     result = subprocess.run(
         [sys.executable, "-c", NBGRADER, *args], cwd=course_root, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,

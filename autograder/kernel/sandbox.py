@@ -42,6 +42,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.kernel.stderr_noise import QUIET_TENSORFLOW
 from coursemodel.layout import may_see
 
 WORKDIR = "/home/student"
@@ -52,7 +53,7 @@ KERNEL_ENV = {
     "MPLBACKEND": "Agg",
     "LANG": "C.UTF-8",
     "COURSE_OFFLINE": "1",
-    "TF_CPP_MIN_LOG_LEVEL": "3",
+    **QUIET_TENSORFLOW,
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 PASSED_ENV = ("NBGRADER_EXECUTION", "COURSE_FAST", "PYTHONHASHSEED", "OMP_NUM_THREADS")
