@@ -75,8 +75,8 @@ def notebook_imports(source):
 
 def bundle(course_root, assignment):
     """The assignment's grading bundle: source notebook, config, and a gradebook of only this assignment."""
-    nb_name = Course(course_root).assignment(assignment).notebook_name
-    source = Path(course_root, "source", assignment, nb_name)
+    source = Course(course_root).assignment(assignment).path()
+    nb_name = source.name
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp, "gradebook.db")
         with sqlite3.connect(Path(course_root, "gradebook.db")) as src, sqlite3.connect(copy) as dst:
